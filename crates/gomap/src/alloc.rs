@@ -1,0 +1,176 @@
+//! Memory for buckets: bucket arrays, and a pool of overflow buckets carved from slabs.
+//!
+//! Go preallocates `2^(B-4)` spare overflow buckets after the bucket array and bumps a pointer
+//! through them. gomap keeps overflow buckets in a pool owned by the table instead: buckets are
+//! carved from slabs that grow geometrically, and the overflow buckets of an old chain go back to
+//! the pool's free list as soon as the chain is evacuated, so the new array reuses them rather than
+//! calling the allocator. A slab's first bucket is its header (slot count and link to the next
+//! slab); the slabs are freed together when the table is cleared, rebuilt or dropped.
+
+use core::marker::PhantomData;
+use core::ptr;
+use std::alloc::{self, Layout as AllocLayout};
+
+use crate::bucket::{BucketPtr, Layout};
+use crate::TryReserveError;
+
+/// The allocation layout of `n` buckets.
+pub(crate) fn array_layout<K, V>(n: usize) -> Result<AllocLayout, TryReserveError> {
+    let size = n
+        .checked_mul(Layout::<K, V>::SIZE)
+        .ok_or(TryReserveError::CapacityOverflow)?;
+    AllocLayout::from_size_align(size, Layout::<K, V>::ALIGN)
+        .map_err(|_| TryReserveError::CapacityOverflow)
+}
+
+/// Allocates an array of `n >= 1` buckets. With `zeroed`, every bucket is initialised (a zeroed
+/// bucket is empty); otherwise no bucket is.
+pub(crate) fn alloc_array<K, V>(n: usize, zeroed: bool) -> Result<*mut u8, TryReserveError> {
+    let layout = array_layout::<K, V>(n)?;
+    debug_assert!(layout.size() > 0, "a bucket has a 16-byte header");
+    // SAFETY: the layout has a non-zero size (every bucket has a header).
+    let ptr = unsafe {
+        if zeroed {
+            alloc::alloc_zeroed(layout)
+        } else {
+            alloc::alloc(layout)
+        }
+    };
+    if ptr.is_null() {
+        Err(TryReserveError::AllocError { layout })
+    } else {
+        Ok(ptr)
+    }
+}
+
+/// Frees an array from [`alloc_array`].
+///
+/// # Safety
+/// `ptr` came from `alloc_array::<K, V>(n, _)` and is not used afterwards.
+pub(crate) unsafe fn free_array<K, V>(ptr: *mut u8, n: usize) {
+    let layout = array_layout::<K, V>(n).expect("layout was valid when allocated");
+    // SAFETY: the caller promises `ptr` was allocated with this layout.
+    unsafe { alloc::dealloc(ptr, layout) }
+}
+
+/// The smallest and largest slab, in buckets (the first is the slab header).
+const MIN_SLAB: usize = 8;
+const MAX_SLAB: usize = 4096;
+
+/// A pool of overflow buckets.
+pub(crate) struct OverflowPool<K, V> {
+    /// Freed overflow buckets, linked through their overflow field.
+    free: *mut u8,
+    /// The next never-used bucket of the newest slab.
+    fresh: *mut u8,
+    /// One past the newest slab's last bucket.
+    fresh_end: *mut u8,
+    /// The newest slab (its header links to the one before).
+    slabs: *mut u8,
+    /// Buckets in all slabs, headers included.
+    slab_buckets: usize,
+    _marker: PhantomData<fn() -> (K, V)>,
+}
+
+impl<K, V> OverflowPool<K, V> {
+    /// An empty pool that owns no memory.
+    pub(crate) const fn new() -> Self {
+        OverflowPool {
+            free: ptr::null_mut(),
+            fresh: ptr::null_mut(),
+            fresh_end: ptr::null_mut(),
+            slabs: ptr::null_mut(),
+            slab_buckets: 0,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Bytes of memory held in slabs.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.slab_buckets * Layout::<K, V>::SIZE
+    }
+
+    /// An initialised, empty overflow bucket.
+    pub(crate) fn take(&mut self) -> BucketPtr<K, V> {
+        let bucket = if !self.free.is_null() {
+            let b = BucketPtr::<K, V>::from_raw(self.free);
+            // SAFETY: buckets on the free list are initialised (their link is the header's
+            // overflow field).
+            self.free = unsafe { b.overflow() }.as_raw();
+            b
+        } else {
+            if self.fresh == self.fresh_end {
+                self.grow();
+            }
+            let b = BucketPtr::from_raw(self.fresh);
+            // SAFETY: `fresh < fresh_end`, both inside the newest slab.
+            self.fresh = unsafe { self.fresh.add(Layout::<K, V>::SIZE) };
+            b
+        };
+        // SAFETY: `bucket` is an allocated bucket of a slab that nothing else references.
+        unsafe { bucket.init() };
+        bucket
+    }
+
+    /// Returns an overflow bucket to the pool. Its slots must hold nothing live.
+    ///
+    /// # Safety
+    /// `bucket` came from [`take`](Self::take) of this pool and is no longer linked anywhere.
+    pub(crate) unsafe fn give_back(&mut self, bucket: BucketPtr<K, V>) {
+        // SAFETY: the bucket is allocated; its overflow field becomes the free-list link.
+        unsafe {
+            bucket.init();
+            bucket.set_overflow(BucketPtr::from_raw(self.free));
+        }
+        self.free = bucket.as_raw();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        let n = self.slab_buckets.clamp(MIN_SLAB, MAX_SLAB);
+        let slab = match alloc_array::<K, V>(n, false) {
+            Ok(p) => p,
+            Err(TryReserveError::AllocError { layout }) => alloc::handle_alloc_error(layout),
+            Err(TryReserveError::CapacityOverflow) => unreachable!("slabs are small"),
+        };
+        let header = BucketPtr::<K, V>::from_raw(slab);
+        // SAFETY: bucket 0 of the new slab is its header: the tophash word records the slab's
+        // length and the overflow field links the previous slab.
+        unsafe {
+            slab.cast::<u64>().write(n as u64);
+            header.set_overflow(BucketPtr::from_raw(self.slabs));
+            self.fresh = slab.add(Layout::<K, V>::SIZE);
+            self.fresh_end = slab.add(n * Layout::<K, V>::SIZE);
+        }
+        self.slabs = slab;
+        self.slab_buckets += n;
+    }
+
+    /// Frees every slab. Nothing may still point into them.
+    pub(crate) fn release_all(&mut self) {
+        let mut slab = self.slabs;
+        while !slab.is_null() {
+            let header = BucketPtr::<K, V>::from_raw(slab);
+            // SAFETY: `slab` is a slab from `grow`, whose header was written there.
+            unsafe {
+                let n = slab.cast::<u64>().read() as usize;
+                let next = header.overflow().as_raw();
+                free_array::<K, V>(slab, n);
+                slab = next;
+            }
+        }
+        // Field by field: assigning a new pool would run `Drop` on this one.
+        self.free = ptr::null_mut();
+        self.fresh = ptr::null_mut();
+        self.fresh_end = ptr::null_mut();
+        self.slabs = ptr::null_mut();
+        self.slab_buckets = 0;
+    }
+}
+
+impl<K, V> Drop for OverflowPool<K, V> {
+    fn drop(&mut self) {
+        self.release_all();
+    }
+}

@@ -1,0 +1,356 @@
+//! Iterators over a map: by reference, by mutable reference, by value, draining, extracting.
+
+use core::fmt;
+use core::iter::FusedIterator;
+use core::marker::PhantomData;
+use core::mem;
+
+use crate::table::{drop_remaining, RawIter, RawTable};
+
+/// An iterator over `(&K, &V)`, from [`HashMap::iter`](crate::HashMap::iter).
+pub struct Iter<'a, K, V> {
+    raw: RawIter<K, V>,
+    _marker: PhantomData<&'a (K, V)>,
+}
+
+impl<K, V> Iter<'_, K, V> {
+    pub(crate) fn new(raw: RawIter<K, V>) -> Self {
+        Iter {
+            raw,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a V)> {
+        let pos = self.raw.next()?;
+        // SAFETY: the map is borrowed for 'a and yields each live position once.
+        Some(unsafe { (&*pos.key(), &*pos.value()) })
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
+impl<K, V> FusedIterator for Iter<'_, K, V> {}
+
+impl<K, V> Clone for Iter<'_, K, V> {
+    fn clone(&self) -> Self {
+        Iter::new(self.raw.clone())
+    }
+}
+
+impl<K, V> Default for Iter<'_, K, V> {
+    fn default() -> Self {
+        Iter::new(RawIter::empty())
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// An iterator over `(&K, &mut V)`, from [`HashMap::iter_mut`](crate::HashMap::iter_mut).
+pub struct IterMut<'a, K, V> {
+    raw: RawIter<K, V>,
+    _marker: PhantomData<&'a mut (K, V)>,
+}
+
+impl<K, V> IterMut<'_, K, V> {
+    pub(crate) fn new(raw: RawIter<K, V>) -> Self {
+        IterMut {
+            raw,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<'a, K, V> Iterator for IterMut<'a, K, V> {
+    type Item = (&'a K, &'a mut V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a mut V)> {
+        let pos = self.raw.next()?;
+        // SAFETY: the map is borrowed mutably for 'a; each position is yielded once, so the
+        // `&mut V`s never alias.
+        Some(unsafe { (&*pos.key(), &mut *pos.value()) })
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+impl<K, V> ExactSizeIterator for IterMut<'_, K, V> {}
+impl<K, V> FusedIterator for IterMut<'_, K, V> {}
+
+impl<K, V> Default for IterMut<'_, K, V> {
+    fn default() -> Self {
+        IterMut::new(RawIter::empty())
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IterMut<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(Iter::<K, V>::new(self.raw.clone()))
+            .finish()
+    }
+}
+
+/// An owning iterator over `(K, V)`, from `HashMap::into_iter`. Entries it does not yield are
+/// dropped with it.
+pub struct IntoIter<K, V> {
+    table: RawTable<K, V>,
+    raw: RawIter<K, V>,
+}
+
+impl<K, V> IntoIter<K, V> {
+    pub(crate) fn new(table: RawTable<K, V>) -> Self {
+        let raw = table.raw_iter();
+        IntoIter { table, raw }
+    }
+}
+
+impl<K, V> Iterator for IntoIter<K, V> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        let pos = self.raw.next()?;
+        // SAFETY: each live position is yielded once; the table is freed without dropping.
+        Some(unsafe { pos.bucket.take(pos.index) })
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+impl<K, V> ExactSizeIterator for IntoIter<K, V> {}
+impl<K, V> FusedIterator for IntoIter<K, V> {}
+
+impl<K, V> Default for IntoIter<K, V> {
+    fn default() -> Self {
+        IntoIter::new(RawTable::new())
+    }
+}
+
+impl<K, V> Drop for IntoIter<K, V> {
+    fn drop(&mut self) {
+        struct FreeOnExit<'a, K, V>(&'a mut RawTable<K, V>);
+        impl<K, V> Drop for FreeOnExit<'_, K, V> {
+            fn drop(&mut self) {
+                self.0.free_storage();
+            }
+        }
+        let _free = FreeOnExit(&mut self.table);
+        // SAFETY: the positions not yielded yet are live and dropped once; the yielded ones were
+        // moved out, and the storage is then freed without dropping anything.
+        unsafe { drop_remaining(&mut self.raw) };
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IntoIter<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(Iter::<K, V>::new(self.raw.clone()))
+            .finish()
+    }
+}
+
+/// A draining iterator, from [`HashMap::drain`](crate::HashMap::drain).
+///
+/// The map's table is moved into the iterator while it runs and handed back empty (with its
+/// capacity) when the iterator is dropped; a leaked `Drain` leaves the map empty.
+pub struct Drain<'a, K, V> {
+    table: RawTable<K, V>,
+    raw: RawIter<K, V>,
+    orig: &'a mut RawTable<K, V>,
+}
+
+impl<'a, K, V> Drain<'a, K, V> {
+    pub(crate) fn new(orig: &'a mut RawTable<K, V>) -> Self {
+        let table = mem::replace(orig, RawTable::new());
+        let raw = table.raw_iter();
+        Drain { table, raw, orig }
+    }
+}
+
+impl<K, V> Iterator for Drain<'_, K, V> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        let pos = self.raw.next()?;
+        // SAFETY: each live position is yielded once; the table is cleared without dropping.
+        Some(unsafe { pos.bucket.take(pos.index) })
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+impl<K, V> ExactSizeIterator for Drain<'_, K, V> {}
+impl<K, V> FusedIterator for Drain<'_, K, V> {}
+
+impl<K, V> Drop for Drain<'_, K, V> {
+    fn drop(&mut self) {
+        struct Restore<'b, 'a, K, V>(&'b mut Drain<'a, K, V>);
+        impl<K, V> Drop for Restore<'_, '_, K, V> {
+            fn drop(&mut self) {
+                self.0.table.clear_no_drop();
+                mem::swap(self.0.orig, &mut self.0.table);
+            }
+        }
+        let restore = Restore(self);
+        // SAFETY: the positions not yielded are live and dropped once; the table is then
+        // cleared without dropping anything.
+        unsafe { drop_remaining(&mut restore.0.raw) };
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Drain<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(Iter::<K, V>::new(self.raw.clone()))
+            .finish()
+    }
+}
+
+/// An iterator that removes and yields the entries matching a predicate, from
+/// [`HashMap::extract_if`](crate::HashMap::extract_if). Entries it does not reach stay.
+#[must_use = "extract_if does nothing unless the iterator is used"]
+pub struct ExtractIf<'a, K, V, F> {
+    table: &'a mut RawTable<K, V>,
+    raw: RawIter<K, V>,
+    pred: F,
+}
+
+impl<'a, K, V, F> ExtractIf<'a, K, V, F> {
+    pub(crate) fn new(table: &'a mut RawTable<K, V>, pred: F) -> Self {
+        let raw = table.raw_iter();
+        ExtractIf { table, raw, pred }
+    }
+}
+
+impl<K, V, F> Iterator for ExtractIf<'_, K, V, F>
+where
+    F: FnMut(&K, &mut V) -> bool,
+{
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        while let Some(pos) = self.raw.next() {
+            // SAFETY: `pos` is live; removing it leaves the iterator's later positions valid.
+            unsafe {
+                if (self.pred)(&*pos.key(), &mut *pos.value()) {
+                    return Some(self.table.remove_at(pos));
+                }
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, self.raw.size_hint().1)
+    }
+}
+
+impl<K, V, F> FusedIterator for ExtractIf<'_, K, V, F> where F: FnMut(&K, &mut V) -> bool {}
+
+impl<K: fmt::Debug, V: fmt::Debug, F> fmt::Debug for ExtractIf<'_, K, V, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtractIf").finish_non_exhaustive()
+    }
+}
+
+macro_rules! projection {
+    ($(#[$doc:meta])* $name:ident<$($lt:lifetime,)? K, V> from $inner:ty => $item:ty, |$x:ident| $proj:expr) => {
+        $(#[$doc])*
+        pub struct $name<$($lt,)? K, V> {
+            pub(crate) inner: $inner,
+        }
+
+        impl<$($lt,)? K, V> Iterator for $name<$($lt,)? K, V> {
+            type Item = $item;
+
+            #[inline]
+            fn next(&mut self) -> Option<$item> {
+                self.inner.next().map(|$x| $proj)
+            }
+
+            #[inline]
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.inner.size_hint()
+            }
+        }
+
+        impl<$($lt,)? K, V> ExactSizeIterator for $name<$($lt,)? K, V> {}
+        impl<$($lt,)? K, V> FusedIterator for $name<$($lt,)? K, V> {}
+
+        impl<$($lt,)? K, V> Default for $name<$($lt,)? K, V> {
+            fn default() -> Self {
+                $name { inner: Default::default() }
+            }
+        }
+
+        impl<$($lt,)? K: fmt::Debug, V: fmt::Debug> fmt::Debug for $name<$($lt,)? K, V> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("inner", &self.inner).finish()
+            }
+        }
+    };
+}
+
+projection!(
+    /// An iterator over the keys, from [`HashMap::keys`](crate::HashMap::keys).
+    Keys<'a, K, V> from Iter<'a, K, V> => &'a K, |kv| kv.0
+);
+projection!(
+    /// An iterator over the values, from [`HashMap::values`](crate::HashMap::values).
+    Values<'a, K, V> from Iter<'a, K, V> => &'a V, |kv| kv.1
+);
+projection!(
+    /// An iterator over mutable values, from [`HashMap::values_mut`](crate::HashMap::values_mut).
+    ValuesMut<'a, K, V> from IterMut<'a, K, V> => &'a mut V, |kv| kv.1
+);
+projection!(
+    /// An owning iterator over the keys, from [`HashMap::into_keys`](crate::HashMap::into_keys).
+    IntoKeys<K, V> from IntoIter<K, V> => K, |kv| kv.0
+);
+projection!(
+    /// An owning iterator over the values, from
+    /// [`HashMap::into_values`](crate::HashMap::into_values).
+    IntoValues<K, V> from IntoIter<K, V> => V, |kv| kv.1
+);
+
+impl<K, V> Clone for Keys<'_, K, V> {
+    fn clone(&self) -> Self {
+        Keys {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<K, V> Clone for Values<'_, K, V> {
+    fn clone(&self) -> Self {
+        Values {
+            inner: self.inner.clone(),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! # gomap: Go's runtime hash map, in Rust
+//!
+//! `gomap` rebuilds the hash map that Go shipped from 1.0 through 1.23 as a drop-in replacement
+//! for `std::collections::HashMap` and `HashSet`: same names, same semantics, and it does not
+//! stall when it grows.
+//!
+//! ```
+//! use gomap::HashMap;
+//!
+//! let mut scores = HashMap::new();
+//! scores.insert("blue", 10);
+//! *scores.entry("yellow").or_insert(0) += 50;
+//! assert_eq!(scores["yellow"], 50);
+//! println!("{}", scores.stats()); // what the map looks like inside
+//! ```
+//!
+//! ## The design
+//!
+//! A map is a header plus an array of `2^B` buckets. A key's 64-bit hash picks its bucket with
+//! the low `B` bits; its top 8 bits become the slot's *tophash*, kept in a byte array at the
+//! front of the bucket, so most non-matching slots are rejected eight at a time (one `u64`
+//! compare, SWAR) without touching a key. Each bucket holds 8 slots: the 16-byte header
+//! (`tophash[8]` and the overflow pointer), then 8 keys, then 8 values. A full bucket chains an
+//! overflow bucket, taken from a pool owned by the map.
+//!
+//! When the average load passes **6.5 entries per bucket**, an array twice as large is installed
+//! and the old one is **evacuated incrementally**: each later insert or remove moves the old
+//! chain that feeds its target bucket, plus one more, so no single operation rehashes the map.
+//! Until a chain moves, lookups read it in the old array. When churn leaves about as many
+//! overflow buckets as buckets, a *same-size* grow compacts the chains the same way.
+//!
+//! Where gomap goes past Go:
+//! - **Starting a grow is O(1).** The new array is allocated uninitialised; each destination
+//!   bucket is initialised when its old chain is evacuated.
+//! - **Tag matching eight at a time** on the tophash word.
+//! - **The overflow pointer sits beside the tophash bytes**, in the bucket's first cache line.
+//! - **Panic safety.** Evacuation copies entries before it commits, so a `Hash` that panics
+//!   mid-grow leaves the map as it was; a panicking `Drop` does not stop the others.
+//! - **Seeing inside**: [`HashMap::stats`] and [`HashMap::snapshot`].
+//!
+//! ## What to know as a user
+//! - **Hashing**: [`DefaultHashBuilder`] is foldhash's fast, per-map randomly seeded hasher;
+//!   any `BuildHasher` works. See [`hash`] for what that does and does not promise against
+//!   HashDoS, and for when a map renews its seed.
+//! - **Capacity**: [`HashMap::capacity`] is how many entries fit before the bucket array is
+//!   replaced by a larger one; inserts below it may still chain overflow buckets.
+//! - **Growth finishes on writes.** A map built and then only read can stay mid-grow, and its
+//!   lookups may read two arrays; [`HashMap::finish_growth`] completes it at once, and so do
+//!   [`HashMap::reserve`] (when it must grow) and [`HashMap::shrink_to_fit`].
+//! - **Big types**: keys or values larger than [`MAX_INLINE`] (128) bytes are stored out of line,
+//!   one allocation per entry, as Go does; it keeps buckets small.
+//! - **Iteration order** is arbitrary but stable while the map is unchanged.
+//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators).
+
+#![warn(missing_docs)]
+
+mod alloc;
+mod bucket;
+mod entry;
+mod error;
+pub mod hash;
+mod iter;
+mod map;
+mod snapshot;
+mod stats;
+mod table;
+
+pub use crate::bucket::MAX_INLINE;
+pub use crate::entry::{Entry, OccupiedEntry, VacantEntry};
+pub use crate::error::TryReserveError;
+pub use crate::hash::DefaultHashBuilder;
+pub use crate::iter::{
+    Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
+};
+pub use crate::map::HashMap;
+pub use crate::snapshot::{Chain, OldArray, Snapshot};
+pub use crate::stats::Stats;
+pub use equivalent::Equivalent;
+
+/// The iterators of [`HashMap`], under the names std uses (`gomap::hash_map::Iter`, ...).
+pub mod hash_map {
+    pub use crate::entry::{Entry, OccupiedEntry, VacantEntry};
+    pub use crate::iter::{
+        Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
+    };
+    pub use crate::map::HashMap;
+}

@@ -1,0 +1,683 @@
+//! `HashMap`: std's API over the raw table.
+
+use core::borrow::Borrow;
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::iter::FromIterator;
+use core::mem;
+use core::ops::Index;
+
+use equivalent::Equivalent;
+
+use crate::entry::{Entry, OccupiedEntry, VacantEntry};
+use crate::hash::{reseed_default, DefaultHashBuilder, Reseed};
+use crate::iter::{
+    Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
+};
+use crate::snapshot::Snapshot;
+use crate::table::RawTable;
+use crate::{Stats, TryReserveError};
+
+/// A hash map built like Go's runtime map: buckets of 8 slots with a tophash byte each,
+/// overflow chains, and incremental growth, so no single insert pays for a whole rehash.
+///
+/// The API is `std::collections::HashMap`'s, with the same names and semantics; lookups also
+/// accept any `Q: Hash + Equivalent<K>` (as hashbrown's do), which includes every `Q` with
+/// `K: Borrow<Q>`. See the [crate documentation](crate) for the design.
+///
+/// ```
+/// use gomap::HashMap;
+///
+/// let mut books = HashMap::new();
+/// books.insert("Adventures of Huckleberry Finn".to_string(), "My favorite book.");
+/// books.insert("Grimms' Fairy Tales".to_string(), "Masterpiece.");
+/// assert!(books.contains_key("Grimms' Fairy Tales"));
+/// assert_eq!(books.remove("Grimms' Fairy Tales"), Some("Masterpiece."));
+/// assert_eq!(books.len(), 1);
+/// ```
+pub struct HashMap<K, V, S = DefaultHashBuilder> {
+    pub(crate) table: RawTable<K, V>,
+    pub(crate) hash_builder: S,
+    pub(crate) reseed: Reseed<S>,
+}
+
+impl<K, V> HashMap<K, V, DefaultHashBuilder> {
+    /// Creates an empty map. It allocates nothing until the first insert.
+    ///
+    /// ```
+    /// let map: gomap::HashMap<u32, u32> = gomap::HashMap::new();
+    /// assert_eq!(map.capacity(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Creates an empty map that holds at least `capacity` entries before its bucket array is
+    /// replaced. `with_capacity(0)` allocates nothing.
+    ///
+    /// # Panics
+    /// Panics if the capacity overflows `usize`; aborts if the allocation fails.
+    ///
+    /// ```
+    /// let map: gomap::HashMap<u32, u32> = gomap::HashMap::with_capacity(100);
+    /// assert!(map.capacity() >= 100);
+    /// ```
+    #[track_caller]
+    pub fn with_capacity(capacity: usize) -> Self {
+        let mut map = Self::with_capacity_and_hasher(capacity, DefaultHashBuilder::default());
+        map.reseed = reseed_default();
+        map
+    }
+}
+
+impl<K, V, S> HashMap<K, V, S> {
+    /// Creates an empty map that hashes with `hash_builder`. It allocates nothing.
+    ///
+    /// The map never replaces a hasher given this way (see [`crate::hash`]).
+    ///
+    /// ```
+    /// use std::collections::hash_map::RandomState;
+    /// let mut map = gomap::HashMap::with_hasher(RandomState::new());
+    /// map.insert(1, 2);
+    /// ```
+    pub const fn with_hasher(hash_builder: S) -> Self {
+        HashMap {
+            table: RawTable::new(),
+            hash_builder,
+            reseed: None,
+        }
+    }
+
+    /// Creates an empty map with room for `capacity` entries, hashing with `hash_builder`.
+    ///
+    /// # Panics
+    /// Panics if the capacity overflows `usize`; aborts if the allocation fails.
+    #[track_caller]
+    pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
+        HashMap {
+            table: RawTable::try_with_capacity(capacity).unwrap_or_else(|e| e.handle()),
+            hash_builder,
+            reseed: None,
+        }
+    }
+
+    /// The map's hasher.
+    pub fn hasher(&self) -> &S {
+        &self.hash_builder
+    }
+
+    /// The number of entries the map holds before its bucket array is replaced by a larger one.
+    ///
+    /// After `reserve(n)`, the next `n` inserts do not replace the bucket array. Inserts below
+    /// capacity may still chain overflow buckets (from a pool) when a bucket's 8 slots are taken.
+    /// 0 for a map that holds no memory.
+    pub fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
+    /// The number of entries. **O(1)**.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Whether the map holds no entries. **O(1)**.
+    pub fn is_empty(&self) -> bool {
+        self.table.len() == 0
+    }
+
+    /// An iterator over `(&K, &V)` in arbitrary order, stable while the map is unchanged.
+    ///
+    /// ```
+    /// let map = gomap::HashMap::from([(1, "a"), (2, "b")]);
+    /// let mut pairs: Vec<_> = map.iter().collect();
+    /// pairs.sort();
+    /// assert_eq!(pairs, [(&1, &"a"), (&2, &"b")]);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter::new(self.table.raw_iter())
+    }
+
+    /// An iterator over `(&K, &mut V)` in arbitrary order.
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        IterMut::new(self.table.raw_iter())
+    }
+
+    /// An iterator over the keys.
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        Keys { inner: self.iter() }
+    }
+
+    /// An iterator over the values.
+    pub fn values(&self) -> Values<'_, K, V> {
+        Values { inner: self.iter() }
+    }
+
+    /// An iterator over mutable references to the values.
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        ValuesMut {
+            inner: self.iter_mut(),
+        }
+    }
+
+    /// Consumes the map into an iterator over its keys.
+    pub fn into_keys(self) -> IntoKeys<K, V> {
+        IntoKeys {
+            inner: self.into_iter(),
+        }
+    }
+
+    /// Consumes the map into an iterator over its values.
+    pub fn into_values(self) -> IntoValues<K, V> {
+        IntoValues {
+            inner: self.into_iter(),
+        }
+    }
+
+    /// Removes every entry and returns them as an iterator, keeping the capacity.
+    ///
+    /// Entries the iterator does not yield are dropped with it. If it is leaked
+    /// (`mem::forget`), the map is left empty and the entries are leaked.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([(1, 'a'), (2, 'b')]);
+    /// let mut drained: Vec<_> = map.drain().collect();
+    /// drained.sort();
+    /// assert_eq!(drained, [(1, 'a'), (2, 'b')]);
+    /// assert!(map.is_empty());
+    /// ```
+    pub fn drain(&mut self) -> Drain<'_, K, V> {
+        Drain::new(&mut self.table)
+    }
+
+    /// Removes and yields the entries for which `pred` returns `true`, visiting each entry once.
+    /// Entries not visited (the iterator dropped early) stay in the map.
+    ///
+    /// ```
+    /// let mut map: gomap::HashMap<i32, i32> = (0..8).map(|x| (x, x)).collect();
+    /// let mut evens: Vec<_> = map.extract_if(|k, _| k % 2 == 0).map(|(k, _)| k).collect();
+    /// evens.sort();
+    /// assert_eq!(evens, [0, 2, 4, 6]);
+    /// assert_eq!(map.len(), 4);
+    /// ```
+    pub fn extract_if<F>(&mut self, pred: F) -> ExtractIf<'_, K, V, F>
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        ExtractIf::new(&mut self.table, pred)
+    }
+
+    /// Keeps only the entries for which `f` returns `true`. Visits each entry once; never moves
+    /// entries between arrays. **O(capacity)**.
+    ///
+    /// ```
+    /// let mut map: gomap::HashMap<i32, i32> = (0..8).map(|x| (x, x * 10)).collect();
+    /// map.retain(|&k, _| k % 2 == 0);
+    /// assert_eq!(map.len(), 4);
+    /// ```
+    pub fn retain<F>(&mut self, mut f: F)
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        let mut iter = self.table.raw_iter();
+        while let Some(pos) = iter.next() {
+            // SAFETY: `pos` is live; removing it leaves the iterator's later positions valid.
+            unsafe {
+                if !f(&*pos.key(), &mut *pos.value()) {
+                    drop(self.table.remove_at(pos));
+                }
+            }
+        }
+    }
+
+    /// Removes every entry, keeping the bucket array (the capacity). **O(capacity)**.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([(1, 2)]);
+    /// map.clear();
+    /// assert!(map.is_empty());
+    /// ```
+    pub fn clear(&mut self) {
+        self.table.clear();
+    }
+
+    /// A summary of the map's internal state. **O(buckets)**.
+    pub fn stats(&self) -> Stats {
+        Stats::of(&self.table)
+    }
+
+    /// A picture of every bucket's tophash bytes, for drawing the layout. **O(buckets)**.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot::of(&self.table)
+    }
+}
+
+impl<K, V, S> HashMap<K, V, S>
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+{
+    #[inline]
+    fn hash_of<Q: Hash + ?Sized>(&self, q: &Q) -> u64 {
+        self.hash_builder.hash_one(q)
+    }
+
+    /// Before a key goes into an emptied map: renew a hasher the map built itself.
+    #[inline]
+    fn before_insert(&mut self) {
+        if self.table.len() == 0 {
+            self.renew_seed();
+        }
+    }
+
+    #[cold]
+    fn renew_seed(&mut self) {
+        if self.table.take_emptied() {
+            if let Some(reseed) = self.reseed {
+                reseed(&mut self.hash_builder);
+            }
+        }
+    }
+
+    /// Makes room for `additional` more entries: the next `additional` inserts do not replace
+    /// the bucket array.
+    ///
+    /// # Panics
+    /// Panics if the capacity overflows `usize`; aborts if the allocation fails.
+    ///
+    /// ```
+    /// let mut map: gomap::HashMap<u32, u32> = gomap::HashMap::new();
+    /// map.reserve(10);
+    /// assert!(map.capacity() >= 10);
+    /// ```
+    #[track_caller]
+    pub fn reserve(&mut self, additional: usize) {
+        self.try_reserve(additional).unwrap_or_else(|e| e.handle())
+    }
+
+    /// Like [`reserve`](Self::reserve), but returns an error instead of panicking or aborting.
+    ///
+    /// ```
+    /// let mut map: gomap::HashMap<u64, u64> = gomap::HashMap::new();
+    /// assert!(map.try_reserve(1000).is_ok());
+    /// assert!(map.try_reserve(usize::MAX).is_err());
+    /// ```
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
+        let hb = &self.hash_builder;
+        self.table.try_reserve(additional, |k| hb.hash_one(k))
+    }
+
+    /// Shrinks the capacity as much as the entries allow. Finishes any grow under way.
+    ///
+    /// ```
+    /// let mut map: gomap::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// map.retain(|&k, _| k < 10);
+    /// map.shrink_to_fit();
+    /// assert!(map.capacity() < 100);
+    /// ```
+    pub fn shrink_to_fit(&mut self) {
+        self.shrink_to(0);
+    }
+
+    /// Shrinks the capacity, keeping at least `min_capacity` (and room for every entry).
+    pub fn shrink_to(&mut self, min_capacity: usize) {
+        let hb = &self.hash_builder;
+        self.table.shrink_to(min_capacity, |k| hb.hash_one(k));
+    }
+
+    /// Finishes a grow under way now (**O(old buckets)**) rather than over later writes.
+    ///
+    /// Only writes move entries. A map that is built and then only read can stay mid-grow, and
+    /// every lookup of a key whose old chain has not moved reads the old array. Call this after
+    /// bulk loading to put the map in its final shape. Does nothing when not growing.
+    pub fn finish_growth(&mut self) {
+        let hb = &self.hash_builder;
+        self.table.finish_growth(|k| hb.hash_one(k));
+    }
+
+    /// Gets the entry for `key`, for in-place manipulation.
+    ///
+    /// ```
+    /// let mut letters = gomap::HashMap::new();
+    /// for ch in "a short treatise on fungi".chars() {
+    ///     *letters.entry(ch).or_insert(0) += 1;
+    /// }
+    /// assert_eq!(letters[&'s'], 2);
+    /// ```
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
+        self.before_insert();
+        let hash = self.hash_of(&key);
+        let hb = &self.hash_builder;
+        match self
+            .table
+            .find_or_prepare_insert(hash, |k| *k == key, |k| hb.hash_one(k))
+        {
+            Ok(pos) => Entry::Occupied(OccupiedEntry::new(self, pos)),
+            Err(slot) => Entry::Vacant(VacantEntry::new(self, hash, key, slot)),
+        }
+    }
+
+    /// A reference to the value for `k`. **O(1)** on average.
+    ///
+    /// ```
+    /// let map = gomap::HashMap::from([("a".to_string(), 1)]);
+    /// assert_eq!(map.get("a"), Some(&1));
+    /// assert_eq!(map.get("b"), None);
+    /// ```
+    #[inline]
+    pub fn get<Q>(&self, k: &Q) -> Option<&V>
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let hash = self.hash_of(k);
+        let pos = self.table.find(hash, |key| k.equivalent(key))?;
+        // SAFETY: the position is live and the map is borrowed for the reference's lifetime.
+        Some(unsafe { &*pos.value() })
+    }
+
+    /// The stored key and value for `k`.
+    #[inline]
+    pub fn get_key_value<Q>(&self, k: &Q) -> Option<(&K, &V)>
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let hash = self.hash_of(k);
+        let pos = self.table.find(hash, |key| k.equivalent(key))?;
+        // SAFETY: as in `get`.
+        Some(unsafe { (&*pos.key(), &*pos.value()) })
+    }
+
+    /// A mutable reference to the value for `k`.
+    #[inline]
+    pub fn get_mut<Q>(&mut self, k: &Q) -> Option<&mut V>
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let hash = self.hash_of(k);
+        let pos = self.table.find(hash, |key| k.equivalent(key))?;
+        // SAFETY: as in `get`, with the map borrowed mutably.
+        Some(unsafe { &mut *pos.value() })
+    }
+
+    /// Mutable references to the values of `N` keys at once; `None` for a missing key.
+    ///
+    /// # Panics
+    /// Panics if two of the keys are the same entry.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([(1, 10), (2, 20)]);
+    /// let [a, b, c] = map.get_disjoint_mut([&1, &2, &3]);
+    /// std::mem::swap(a.unwrap(), b.unwrap());
+    /// assert!(c.is_none());
+    /// assert_eq!(map[&1], 20);
+    /// ```
+    #[track_caller]
+    pub fn get_disjoint_mut<Q, const N: usize>(&mut self, ks: [&Q; N]) -> [Option<&mut V>; N]
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let ptrs = self.value_ptrs(ks);
+        for (i, p) in ptrs.iter().enumerate() {
+            if let Some(p) = p {
+                assert!(
+                    !ptrs[..i].contains(&Some(*p)),
+                    "get_disjoint_mut: duplicate keys found"
+                );
+            }
+        }
+        // SAFETY: the pointers are live values of the mutably borrowed map, pairwise distinct.
+        ptrs.map(|p| p.map(|p| unsafe { &mut *p }))
+    }
+
+    /// Like [`get_disjoint_mut`](Self::get_disjoint_mut), without checking that the keys are
+    /// distinct.
+    ///
+    /// # Safety
+    /// No two keys may refer to the same entry (that would alias `&mut`s).
+    pub unsafe fn get_disjoint_unchecked_mut<Q, const N: usize>(
+        &mut self,
+        ks: [&Q; N],
+    ) -> [Option<&mut V>; N]
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        // SAFETY: the caller promises the entries are distinct.
+        self.value_ptrs(ks).map(|p| p.map(|p| unsafe { &mut *p }))
+    }
+
+    fn value_ptrs<Q, const N: usize>(&self, ks: [&Q; N]) -> [Option<*mut V>; N]
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        ks.map(|k| {
+            let hash = self.hash_of(k);
+            self.table
+                .find(hash, |key| k.equivalent(key))
+                // SAFETY: the position is live.
+                .map(|pos| unsafe { pos.value() })
+        })
+    }
+
+    /// Whether the map holds `k`.
+    #[inline]
+    pub fn contains_key<Q>(&self, k: &Q) -> bool
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let hash = self.hash_of(k);
+        self.table.find(hash, |key| k.equivalent(key)).is_some()
+    }
+
+    /// Inserts `v` under `k`, returning the value it replaces. The stored key is not updated
+    /// when present. **O(1)** on average; while growing, also moves up to two old chains.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::new();
+    /// assert_eq!(map.insert(37, "a"), None);
+    /// assert_eq!(map.insert(37, "b"), Some("a"));
+    /// ```
+    #[inline]
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        self.before_insert();
+        let hash = self.hash_of(&k);
+        let hb = &self.hash_builder;
+        match self
+            .table
+            .find_or_prepare_insert(hash, |key| *key == k, |key| hb.hash_one(key))
+        {
+            // SAFETY: the position is live.
+            Ok(pos) => Some(mem::replace(unsafe { &mut *pos.value() }, v)),
+            Err(slot) => {
+                // SAFETY: the slot was just prepared for this hash.
+                unsafe { self.table.insert_in_slot(hash, slot, k, v) };
+                None
+            }
+        }
+    }
+
+    /// Removes `k`, returning its value. **O(1)** on average.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([(1, "a")]);
+    /// assert_eq!(map.remove(&1), Some("a"));
+    /// assert_eq!(map.remove(&1), None);
+    /// ```
+    #[inline]
+    pub fn remove<Q>(&mut self, k: &Q) -> Option<V>
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        self.remove_entry(k).map(|(_, v)| v)
+    }
+
+    /// Removes `k`, returning the stored key and value.
+    #[inline]
+    pub fn remove_entry<Q>(&mut self, k: &Q) -> Option<(K, V)>
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        if self.table.len() == 0 {
+            return None;
+        }
+        let hash = self.hash_of(k);
+        let hb = &self.hash_builder;
+        let pos = self
+            .table
+            .find_for_write(hash, |key| k.equivalent(key), |key| hb.hash_one(key))?;
+        // SAFETY: the position is live and nothing changed since it was found.
+        Some(unsafe { self.table.remove_at(pos) })
+    }
+}
+
+impl<K, V, S: Default> Default for HashMap<K, V, S> {
+    /// An empty map with `S::default()`, which it may renew when emptied (see [`crate::hash`]).
+    fn default() -> Self {
+        HashMap {
+            table: RawTable::new(),
+            hash_builder: S::default(),
+            reseed: reseed_default(),
+        }
+    }
+}
+
+impl<K, V, S> Clone for HashMap<K, V, S>
+where
+    K: Clone + Eq + Hash,
+    V: Clone,
+    S: Clone + BuildHasher,
+{
+    fn clone(&self) -> Self {
+        let mut map = HashMap {
+            table: RawTable::try_with_capacity(self.len()).unwrap_or_else(|e| e.handle()),
+            hash_builder: self.hash_builder.clone(),
+            reseed: self.reseed,
+        };
+        for (k, v) in self.iter() {
+            map.insert(k.clone(), v.clone());
+        }
+        map
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for HashMap<K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K, V, S> PartialEq for HashMap<K, V, S>
+where
+    K: Eq + Hash,
+    V: PartialEq,
+    S: BuildHasher,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .all(|(k, v)| other.get(k).is_some_and(|w| *v == *w))
+    }
+}
+
+impl<K: Eq + Hash, V: Eq, S: BuildHasher> Eq for HashMap<K, V, S> {}
+
+impl<K, Q, V, S> Index<&Q> for HashMap<K, V, S>
+where
+    K: Eq + Hash + Borrow<Q>,
+    Q: Eq + Hash + ?Sized,
+    S: BuildHasher,
+{
+    type Output = V;
+
+    /// # Panics
+    /// Panics if the key is not present.
+    #[track_caller]
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("no entry found for key")
+    }
+}
+
+impl<K, V, S> Extend<(K, V)> for HashMap<K, V, S>
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+{
+    fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
+        let iter = iter.into_iter();
+        // Like std: reserve the lower bound (or half of it if the map is not empty, since keys
+        // may repeat).
+        let hint = iter.size_hint().0;
+        let reserve = if self.is_empty() {
+            hint
+        } else {
+            hint.div_ceil(2)
+        };
+        if reserve > self.capacity().saturating_sub(self.len()) && !self.table.is_growing() {
+            let _ = self.try_reserve(reserve);
+        }
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<'a, K, V, S> Extend<(&'a K, &'a V)> for HashMap<K, V, S>
+where
+    K: Eq + Hash + Copy,
+    V: Copy,
+    S: BuildHasher,
+{
+    fn extend<T: IntoIterator<Item = (&'a K, &'a V)>>(&mut self, iter: T) {
+        self.extend(iter.into_iter().map(|(&k, &v)| (k, v)));
+    }
+}
+
+impl<K, V, S> FromIterator<(K, V)> for HashMap<K, V, S>
+where
+    K: Eq + Hash,
+    S: BuildHasher + Default,
+{
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
+        let mut map = HashMap::default();
+        map.extend(iter);
+        map
+    }
+}
+
+impl<K: Eq + Hash, V, const N: usize> From<[(K, V); N]> for HashMap<K, V, DefaultHashBuilder> {
+    /// ```
+    /// let map = gomap::HashMap::from([(1, 2), (3, 4)]);
+    /// assert_eq!(map[&3], 4);
+    /// ```
+    fn from(arr: [(K, V); N]) -> Self {
+        arr.into_iter().collect()
+    }
+}
+
+impl<'a, K, V, S> IntoIterator for &'a HashMap<K, V, S> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+
+    fn into_iter(self) -> Iter<'a, K, V> {
+        self.iter()
+    }
+}
+
+impl<'a, K, V, S> IntoIterator for &'a mut HashMap<K, V, S> {
+    type Item = (&'a K, &'a mut V);
+    type IntoIter = IterMut<'a, K, V>;
+
+    fn into_iter(self) -> IterMut<'a, K, V> {
+        self.iter_mut()
+    }
+}
+
+impl<K, V, S> IntoIterator for HashMap<K, V, S> {
+    type Item = (K, V);
+    type IntoIter = IntoIter<K, V>;
+
+    /// Consumes the map into an iterator over its entries; entries not yielded are dropped with
+    /// the iterator.
+    fn into_iter(self) -> IntoIter<K, V> {
+        IntoIter::new(self.table)
+    }
+}

@@ -1,0 +1,147 @@
+//! `Stats`: what a map looks like inside, as plain numbers.
+
+use core::fmt;
+
+use crate::bucket::BucketPtr;
+use crate::table::RawTable;
+
+/// A summary of a map's internal state, from [`HashMap::stats`](crate::HashMap::stats).
+///
+/// Computing it walks every bucket: **O(buckets)**.
+///
+/// ```
+/// let mut map = gomap::HashMap::new();
+/// for i in 0..1000u32 {
+///     map.insert(i, i);
+/// }
+/// let stats = map.stats();
+/// assert_eq!(stats.len, 1000);
+/// assert!(stats.buckets >= 1000 / 8);
+/// println!("{stats}");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Live entries.
+    pub len: usize,
+    /// Entries the current bucket array holds before it is replaced by a larger one.
+    pub capacity: usize,
+    /// log2 of the current bucket count (Go's `B`).
+    pub log2_buckets: u8,
+    /// Buckets in the current array: `2^log2_buckets`, or 0 before the first allocation.
+    pub buckets: usize,
+    /// Overflow buckets chained onto buckets of either array.
+    pub overflow_buckets: usize,
+    /// Whether an old array is being evacuated into the current one.
+    pub growing: bool,
+    /// Whether the grow under way keeps the bucket count (compacting overflow chains).
+    pub same_size_grow: bool,
+    /// Buckets in the old array (0 when not growing).
+    pub old_buckets: usize,
+    /// Old chains evacuated so far (0 when not growing).
+    pub evacuated: usize,
+    /// Every old chain below this index has been evacuated (Go's `nevacuate`).
+    pub nevacuate: usize,
+    /// The longest chain, in buckets (a bucket plus its overflow buckets), over both arrays.
+    pub max_chain: usize,
+    /// `chain_histogram[n]` counts the chains of `n` buckets (new buckets not yet initialised
+    /// during a grow are not counted).
+    pub chain_histogram: Vec<usize>,
+    /// Bytes of heap memory the map holds: bucket arrays, overflow slabs, boxed keys/values.
+    pub heap_bytes: usize,
+}
+
+impl Stats {
+    /// Average entries per bucket of the current array (`len / buckets`), 0 when there are none.
+    pub fn load_factor(&self) -> f64 {
+        if self.buckets == 0 {
+            0.0
+        } else {
+            self.len as f64 / self.buckets as f64
+        }
+    }
+
+    pub(crate) fn of<K, V>(table: &RawTable<K, V>) -> Stats {
+        let mut stats = Stats {
+            len: table.len(),
+            capacity: table.capacity(),
+            log2_buckets: table.log2_buckets(),
+            buckets: table.num_buckets(),
+            overflow_buckets: table.noverflow(),
+            heap_bytes: table.heap_bytes(),
+            ..Stats::default()
+        };
+        if let Some((old_b, nevacuate, old_overflow)) = table.growth() {
+            stats.growing = true;
+            stats.same_size_grow = old_b == table.log2_buckets();
+            stats.old_buckets = 1 << old_b;
+            stats.nevacuate = nevacuate;
+            stats.overflow_buckets += old_overflow;
+        }
+        table.for_each_chain(|old, _, head: BucketPtr<K, V>| {
+            if head.is_null() {
+                return;
+            }
+            // SAFETY: `for_each_chain` yields initialised heads of this table.
+            let evacuated = old && unsafe { crate::bucket::is_evacuated(head) };
+            if evacuated {
+                stats.evacuated += 1;
+                return;
+            }
+            let mut n = 0;
+            let mut bucket = head;
+            while !bucket.is_null() {
+                n += 1;
+                // SAFETY: every bucket of an initialised chain is initialised.
+                bucket = unsafe { bucket.overflow() };
+            }
+            if stats.chain_histogram.len() <= n {
+                stats.chain_histogram.resize(n + 1, 0);
+            }
+            stats.chain_histogram[n] += 1;
+            stats.max_chain = stats.max_chain.max(n);
+        });
+        stats
+    }
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "entries      {} (capacity {}, load {:.2} per bucket)",
+            self.len,
+            self.capacity,
+            self.load_factor()
+        )?;
+        writeln!(
+            f,
+            "buckets      {} (B = {}), {} overflow, longest chain {}",
+            self.buckets, self.log2_buckets, self.overflow_buckets, self.max_chain
+        )?;
+        if self.growing {
+            writeln!(
+                f,
+                "growing      {} grow from {} old buckets: {} evacuated, nevacuate = {}",
+                if self.same_size_grow {
+                    "same-size"
+                } else {
+                    "doubling"
+                },
+                self.old_buckets,
+                self.evacuated,
+                self.nevacuate
+            )?;
+        } else {
+            writeln!(f, "growing      no")?;
+        }
+        write!(f, "heap         {} bytes", self.heap_bytes)?;
+        if self.len > 0 {
+            write!(
+                f,
+                " ({:.1} per entry)",
+                self.heap_bytes as f64 / self.len as f64
+            )?;
+        }
+        Ok(())
+    }
+}
