@@ -1,9 +1,64 @@
-//! The `gomap` command.
+//! The `gomap` command: benchmarks gomap against hashbrown, std and Go's map, times every single
+//! insert of a growing map, and draws a map's memory layout.
+//!
+//! With no arguments it runs the showcase: a short `bench` and `latency`, gathered into
+//! `gomap-report/index.html`.
+
+use clap::{Parser, Subcommand};
+
+mod alloc_counter;
+mod keys;
+
+#[global_allocator]
+static ALLOC: alloc_counter::Counting = alloc_counter::Counting;
+
+/// Benchmarks, latency plots and memory-layout pictures for gomap.
+#[derive(Parser, Debug)]
+#[command(name = "gomap", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the stats of a map of N u64 keys.
+    Stats {
+        /// Number of entries.
+        #[arg(long, default_value_t = 1_000_000)]
+        n: usize,
+    },
+}
 
 fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Stats { n }) => stats(n),
+        None => stats(1_000_000),
+    };
+    if let Err(e) = result {
+        eprintln!("gomap: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The error every subcommand returns: a message for the user.
+type CliResult = Result<(), String>;
+
+fn stats(n: usize) -> CliResult {
+    if n == 0 {
+        return Err("--n must be at least 1".into());
+    }
+    let (keys, _) = keys::gen_keys(n);
+    let before = alloc_counter::live_bytes();
     let mut map = gomap::HashMap::new();
-    for i in 0..1_000_000u64 {
-        map.insert(i, i);
+    for (i, &k) in keys.iter().enumerate() {
+        map.insert(k, i as u64);
     }
     println!("{}", map.stats());
+    println!(
+        "heap (counted by the allocator): {} bytes",
+        alloc_counter::live_bytes() - before
+    );
+    Ok(())
 }
