@@ -61,6 +61,11 @@ mod error;
 pub mod hash;
 mod iter;
 mod map;
+#[cfg(feature = "rayon")]
+pub mod rayon;
+#[cfg(feature = "serde")]
+mod serde;
+mod set;
 mod snapshot;
 mod stats;
 mod table;
@@ -73,6 +78,7 @@ pub use crate::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
 };
 pub use crate::map::HashMap;
+pub use crate::set::HashSet;
 pub use crate::snapshot::{Chain, OldArray, Snapshot};
 pub use crate::stats::Stats;
 pub use equivalent::Equivalent;
@@ -84,4 +90,12 @@ pub mod hash_map {
         Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
     };
     pub use crate::map::HashMap;
+}
+
+/// The iterators of [`HashSet`], under the names std uses (`gomap::hash_set::Iter`, ...).
+pub mod hash_set {
+    pub use crate::set::{
+        Difference, Drain, ExtractIf, HashSet, Intersection, IntoIter, Iter, SymmetricDifference,
+        Union,
+    };
 }

@@ -1,0 +1,1 @@
+//! Parallel iterators (feature `rayon`).

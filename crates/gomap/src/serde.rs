@@ -1,0 +1,1 @@
+//! Serde support (feature `serde`).

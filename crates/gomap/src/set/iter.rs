@@ -1,0 +1,436 @@
+//! Iterators over a set: by reference, by value, draining, extracting, and the set operations.
+
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::iter::{Chain, FusedIterator};
+
+use crate::iter::{Drain as MapDrain, IntoKeys, Keys};
+use crate::table::{RawIter, RawTable};
+use crate::HashSet;
+
+/// An iterator over the values of a [`HashSet`], from [`HashSet::iter`].
+pub struct Iter<'a, T> {
+    inner: Keys<'a, T, ()>,
+}
+
+impl<'a, T> Iter<'a, T> {
+    pub(super) fn new(inner: Keys<'a, T, ()>) -> Self {
+        Iter { inner }
+    }
+}
+
+impl<'a, T> Iterator for Iter<'a, T> {
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        self.inner.next()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for Iter<'_, T> {}
+impl<T> FusedIterator for Iter<'_, T> {}
+
+impl<T> Clone for Iter<'_, T> {
+    fn clone(&self) -> Self {
+        Iter {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> Default for Iter<'_, T> {
+    /// An iterator that yields nothing.
+    fn default() -> Self {
+        Iter {
+            inner: Keys::default(),
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// An owning iterator over the values of a [`HashSet`], from `HashSet::into_iter`. Values it
+/// does not yield are dropped with it.
+pub struct IntoIter<T> {
+    inner: IntoKeys<T, ()>,
+}
+
+impl<T> IntoIter<T> {
+    pub(super) fn new(inner: IntoKeys<T, ()>) -> Self {
+        IntoIter { inner }
+    }
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        self.inner.next()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for IntoIter<T> {}
+impl<T> FusedIterator for IntoIter<T> {}
+
+impl<T> Default for IntoIter<T> {
+    /// An iterator that yields nothing.
+    fn default() -> Self {
+        IntoIter {
+            inner: IntoKeys::default(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for IntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter")
+            .field("remaining", &self.inner.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A draining iterator over the values of a [`HashSet`], from [`HashSet::drain`].
+///
+/// The set is empty (with its capacity) once the iterator is dropped; values it did not yield
+/// are dropped with it.
+pub struct Drain<'a, T> {
+    inner: MapDrain<'a, T, ()>,
+}
+
+impl<'a, T> Drain<'a, T> {
+    pub(super) fn new(inner: MapDrain<'a, T, ()>) -> Self {
+        Drain { inner }
+    }
+}
+
+impl<T> Iterator for Drain<'_, T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        self.inner.next().map(|(k, ())| k)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for Drain<'_, T> {}
+impl<T> FusedIterator for Drain<'_, T> {}
+
+impl<T> fmt::Debug for Drain<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain")
+            .field("remaining", &self.inner.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An iterator that removes and yields the values matching a predicate, from
+/// [`HashSet::extract_if`]. Values it does not reach stay in the set.
+#[must_use = "extract_if does nothing unless the iterator is used"]
+pub struct ExtractIf<'a, T, F> {
+    table: &'a mut RawTable<T, ()>,
+    raw: RawIter<T, ()>,
+    pred: F,
+}
+
+impl<'a, T, F> ExtractIf<'a, T, F> {
+    pub(super) fn new(table: &'a mut RawTable<T, ()>, pred: F) -> Self {
+        let raw = table.raw_iter();
+        ExtractIf { table, raw, pred }
+    }
+}
+
+impl<T, F> Iterator for ExtractIf<'_, T, F>
+where
+    F: FnMut(&T) -> bool,
+{
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        while let Some(pos) = self.raw.next() {
+            // SAFETY: `pos` is live (the table is borrowed mutably and changed only by removals
+            // of positions already yielded); removing it leaves the later positions valid.
+            unsafe {
+                if (self.pred)(&*pos.key()) {
+                    return Some(self.table.remove_at(pos).0);
+                }
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, self.raw.size_hint().1)
+    }
+}
+
+impl<T, F> FusedIterator for ExtractIf<'_, T, F> where F: FnMut(&T) -> bool {}
+
+impl<T, F> fmt::Debug for ExtractIf<'_, T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtractIf").finish_non_exhaustive()
+    }
+}
+
+/// A lazy iterator over the values in one set but not another, from
+/// [`HashSet::difference`].
+pub struct Difference<'a, T, S> {
+    iter: Iter<'a, T>,
+    other: &'a HashSet<T, S>,
+}
+
+impl<'a, T, S> Difference<'a, T, S> {
+    pub(super) fn new(iter: Iter<'a, T>, other: &'a HashSet<T, S>) -> Self {
+        Difference { iter, other }
+    }
+}
+
+impl<'a, T, S> Iterator for Difference<'a, T, S>
+where
+    T: Eq + Hash,
+    S: BuildHasher,
+{
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        let other = self.other;
+        self.iter.find(|v| !other.contains(*v))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // At most `other.len()` of the values left can be in `other`.
+        let (lower, upper) = self.iter.size_hint();
+        (lower.saturating_sub(self.other.len()), upper)
+    }
+}
+
+impl<T, S> FusedIterator for Difference<'_, T, S>
+where
+    T: Eq + Hash,
+    S: BuildHasher,
+{
+}
+
+impl<T, S> Clone for Difference<'_, T, S> {
+    fn clone(&self) -> Self {
+        Difference {
+            iter: self.iter.clone(),
+            other: self.other,
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for Difference<'_, T, S>
+where
+    T: fmt::Debug + Eq + Hash,
+    S: BuildHasher,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// A lazy iterator over the values in both of two sets, from [`HashSet::intersection`].
+pub struct Intersection<'a, T, S> {
+    /// The smaller set's values.
+    iter: Iter<'a, T>,
+    /// The larger set.
+    other: &'a HashSet<T, S>,
+}
+
+impl<'a, T, S> Intersection<'a, T, S> {
+    pub(super) fn new(iter: Iter<'a, T>, other: &'a HashSet<T, S>) -> Self {
+        Intersection { iter, other }
+    }
+}
+
+impl<'a, T, S> Iterator for Intersection<'a, T, S>
+where
+    T: Eq + Hash,
+    S: BuildHasher,
+{
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        let other = self.other;
+        self.iter.find(|v| other.contains(*v))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, self.iter.size_hint().1)
+    }
+}
+
+impl<T, S> FusedIterator for Intersection<'_, T, S>
+where
+    T: Eq + Hash,
+    S: BuildHasher,
+{
+}
+
+impl<T, S> Clone for Intersection<'_, T, S> {
+    fn clone(&self) -> Self {
+        Intersection {
+            iter: self.iter.clone(),
+            other: self.other,
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for Intersection<'_, T, S>
+where
+    T: fmt::Debug + Eq + Hash,
+    S: BuildHasher,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// A lazy iterator over the values in exactly one of two sets, from
+/// [`HashSet::symmetric_difference`].
+pub struct SymmetricDifference<'a, T, S> {
+    iter: Chain<Difference<'a, T, S>, Difference<'a, T, S>>,
+}
+
+impl<'a, T, S> SymmetricDifference<'a, T, S> {
+    pub(super) fn new(iter: Chain<Difference<'a, T, S>, Difference<'a, T, S>>) -> Self {
+        SymmetricDifference { iter }
+    }
+}
+
+impl<'a, T, S> Iterator for SymmetricDifference<'a, T, S>
+where
+    T: Eq + Hash,
+    S: BuildHasher,
+{
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        self.iter.next()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.iter.size_hint()
+    }
+
+    fn fold<B, F>(self, init: B, f: F) -> B
+    where
+        F: FnMut(B, &'a T) -> B,
+    {
+        self.iter.fold(init, f)
+    }
+}
+
+impl<T, S> FusedIterator for SymmetricDifference<'_, T, S>
+where
+    T: Eq + Hash,
+    S: BuildHasher,
+{
+}
+
+impl<T, S> Clone for SymmetricDifference<'_, T, S> {
+    fn clone(&self) -> Self {
+        SymmetricDifference {
+            iter: self.iter.clone(),
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for SymmetricDifference<'_, T, S>
+where
+    T: fmt::Debug + Eq + Hash,
+    S: BuildHasher,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// A lazy iterator over the values in either of two sets, each once, from [`HashSet::union`].
+pub struct Union<'a, T, S> {
+    iter: Chain<Iter<'a, T>, Difference<'a, T, S>>,
+}
+
+impl<'a, T, S> Union<'a, T, S> {
+    pub(super) fn new(iter: Chain<Iter<'a, T>, Difference<'a, T, S>>) -> Self {
+        Union { iter }
+    }
+}
+
+impl<'a, T, S> Iterator for Union<'a, T, S>
+where
+    T: Eq + Hash,
+    S: BuildHasher,
+{
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        self.iter.next()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.iter.size_hint()
+    }
+
+    fn fold<B, F>(self, init: B, f: F) -> B
+    where
+        F: FnMut(B, &'a T) -> B,
+    {
+        self.iter.fold(init, f)
+    }
+}
+
+impl<T, S> FusedIterator for Union<'_, T, S>
+where
+    T: Eq + Hash,
+    S: BuildHasher,
+{
+}
+
+impl<T, S> Clone for Union<'_, T, S> {
+    fn clone(&self) -> Self {
+        Union {
+            iter: self.iter.clone(),
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for Union<'_, T, S>
+where
+    T: fmt::Debug + Eq + Hash,
+    S: BuildHasher,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
