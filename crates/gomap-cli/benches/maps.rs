@@ -1,0 +1,3 @@
+//! Criterion benches of gomap against hashbrown and std (placeholder while being written).
+
+fn main() {}
