@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand};
 
 mod alloc_counter;
+mod bench;
 mod keys;
 
 #[global_allocator]
@@ -22,6 +23,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Benchmark gomap against hashbrown, std and (merged) Go's map; prints a table.
+    Bench(bench::BenchArgs),
     /// Print the stats of a map of N u64 keys.
     Stats {
         /// Number of entries.
@@ -34,6 +37,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Stats { n }) => stats(n),
+        Some(Command::Bench(args)) => bench::bench(&args),
         None => stats(1_000_000),
     };
     if let Err(e) = result {
