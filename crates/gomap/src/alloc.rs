@@ -7,6 +7,11 @@
 //! calling the allocator. A slab's first bucket is its header (slot count and link to the next
 //! slab); the slabs are freed together when the table is cleared, rebuilt or dropped.
 
+#![allow(
+    clippy::cast_ptr_alignment,
+    reason = "slabs are bucket arrays, aligned to `Layout::ALIGN` >= 8"
+)]
+
 use core::marker::PhantomData;
 use core::ptr;
 use std::alloc::{self, Layout as AllocLayout};

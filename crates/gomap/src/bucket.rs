@@ -3,12 +3,21 @@
 //! A bucket is a block of raw memory laid out as
 //!
 //! ```text
-//!  offset 0         8               16                    KEYS + 8*KEY_SLOT
-//!  +----------------+----------------+----------------------+----------------------+
-//!  | tophash[0..8]  | overflow: *mut | key slots [0..8]     | value slots [0..8]   |
-//!  +----------------+----------------+----------------------+----------------------+
+//!  offset 0         8               16
+//!  +----------------+----------------+------+------+------+------+-----+------+------+
+//!  | tophash[0..8]  | overflow: *mut | key0 | val0 | key1 | val1 | ... | key7 | val7 |   paired
+//!  +----------------+----------------+------+------+------+------+-----+------+------+
 //!  \______ the 16-byte header ______/
+//!
+//!  +----------------+----------------+-----------------------+-----------------------+
+//!  | tophash[0..8]  | overflow: *mut | key slots [0..8]      | value slots [0..8]    |   Go's arrays
+//!  +----------------+----------------+-----------------------+-----------------------+
 //! ```
+//!
+//! Go keeps the 8 keys and the 8 values in two arrays so that `map[int64]int8` needs no padding.
+//! gomap does the same when a (key, value) pair would need padding, and stores pairs otherwise
+//! (`u64 -> u64`, `String -> u64`, ...): a lookup that hits then reads its key and value from one
+//! cache line instead of two (measured in docs/PERFORMANCE.md).
 //!
 //! Go puts the overflow pointer last, a cache line away from the tophash bytes; gomap keeps it in a
 //! 16-byte header beside them (DESIGN.md section 4, "the overflow pointer's place"), so a miss that
@@ -30,6 +39,11 @@
 //!
 //! The invariant everything depends on: a chain in the old array is evacuated all or nothing, and
 //! slot 0 of its head bucket says which ([`is_evacuated`]).
+
+#![allow(
+    clippy::cast_ptr_alignment,
+    reason = "bucket memory is addressed in bytes; `Layout` aligns every field it casts to (headers to 8, slots to their type)"
+)]
 
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
@@ -189,16 +203,52 @@ impl<K, V> Layout<K, V> {
     } else {
         align_of::<V>()
     };
+    /// Keys and values are stored as (key, value) pairs, not as two arrays: chosen when a pair
+    /// needs no padding (`u64 -> u64`, `String -> u64`), so a lookup that hits reads the key and
+    /// the value from one cache line. Types that would pad (`u64 -> u8`) keep Go's two arrays.
+    pub(crate) const PAIRED: bool =
+        Self::KEY_SLOT % Self::VALUE_ALIGN == 0 && Self::VALUE_SLOT % Self::KEY_ALIGN == 0;
     /// Offset of key slot 0.
-    pub(crate) const KEYS: usize = round_up(16, Self::KEY_ALIGN);
+    pub(crate) const KEYS: usize = round_up(
+        16,
+        if Self::PAIRED {
+            max(Self::KEY_ALIGN, Self::VALUE_ALIGN)
+        } else {
+            Self::KEY_ALIGN
+        },
+    );
+    /// Distance between consecutive key slots.
+    pub(crate) const KEY_STRIDE: usize = if Self::PAIRED {
+        Self::KEY_SLOT + Self::VALUE_SLOT
+    } else {
+        Self::KEY_SLOT
+    };
     /// Offset of value slot 0.
-    pub(crate) const VALUES: usize =
-        round_up(Self::KEYS + BUCKET_SLOTS * Self::KEY_SLOT, Self::VALUE_ALIGN);
+    pub(crate) const VALUES: usize = if Self::PAIRED {
+        Self::KEYS + Self::KEY_SLOT
+    } else {
+        round_up(
+            Self::KEYS + BUCKET_SLOTS * Self::KEY_SLOT,
+            Self::VALUE_ALIGN,
+        )
+    };
+    /// Distance between consecutive value slots.
+    pub(crate) const VALUE_STRIDE: usize = if Self::PAIRED {
+        Self::KEY_SLOT + Self::VALUE_SLOT
+    } else {
+        Self::VALUE_SLOT
+    };
     /// Alignment of a bucket.
     pub(crate) const ALIGN: usize = max(8, max(Self::KEY_ALIGN, Self::VALUE_ALIGN));
     /// Size of a bucket, a multiple of its alignment (the stride of a bucket array).
     pub(crate) const SIZE: usize = round_up(
-        Self::VALUES + BUCKET_SLOTS * Self::VALUE_SLOT,
+        Self::KEYS
+            + BUCKET_SLOTS * (Self::KEY_SLOT + Self::VALUE_SLOT)
+            + if Self::PAIRED {
+                0
+            } else {
+                Self::VALUES - Self::KEYS - BUCKET_SLOTS * Self::KEY_SLOT
+            },
         Self::ALIGN,
     );
 }
@@ -266,6 +316,24 @@ impl<K, V> BucketPtr<K, V> {
         // SAFETY: the caller promises the array holds bucket `index`, so the offset stays inside
         // the allocation.
         Self::from_raw(unsafe { base.add(index * Layout::<K, V>::SIZE) })
+    }
+
+    /// Asks the CPU to start loading the bucket's slot lines now, while the header line (which
+    /// says which slot to read) is still on its way: the loads overlap instead of queueing
+    /// behind each other. A hint only: never faults, whatever the address.
+    #[inline(always)]
+    pub(crate) fn prefetch_slots(self) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let mut offset = 64;
+            while offset < Layout::<K, V>::SIZE {
+                // SAFETY: prefetch is a hint that never dereferences or faults; `wrapping_add`
+                // makes no claim about the address.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(self.ptr.wrapping_add(offset).cast::<i8>()) };
+                offset += 64;
+            }
+        }
     }
 
     /// Writes an empty header: all slots `EMPTY_REST`, no overflow.
@@ -338,14 +406,14 @@ impl<K, V> BucketPtr<K, V> {
     #[inline(always)]
     fn key_slot(self, i: usize) -> *mut u8 {
         self.ptr
-            .wrapping_add(Layout::<K, V>::KEYS + i * Layout::<K, V>::KEY_SLOT)
+            .wrapping_add(Layout::<K, V>::KEYS + i * Layout::<K, V>::KEY_STRIDE)
     }
 
     /// The address of value slot `i`.
     #[inline(always)]
     fn value_slot(self, i: usize) -> *mut u8 {
         self.ptr
-            .wrapping_add(Layout::<K, V>::VALUES + i * Layout::<K, V>::VALUE_SLOT)
+            .wrapping_add(Layout::<K, V>::VALUES + i * Layout::<K, V>::VALUE_STRIDE)
     }
 
     /// A pointer to the key in slot `i`.
@@ -530,13 +598,21 @@ mod tests {
 
     #[test]
     fn layout_puts_slots_after_the_header() {
+        // Paired: (key, value) pairs after the header.
+        const { assert!(Layout::<u64, u64>::PAIRED) };
         assert_eq!(Layout::<u64, u64>::KEYS, 16);
-        assert_eq!(Layout::<u64, u64>::VALUES, 16 + 64);
+        assert_eq!(Layout::<u64, u64>::VALUES, 16 + 8);
+        assert_eq!(Layout::<u64, u64>::KEY_STRIDE, 16);
         assert_eq!(Layout::<u64, u64>::SIZE, 144);
         assert_eq!(Layout::<u8, u8>::SIZE, 32);
+        // Go's two arrays when pairs would pad.
+        const { assert!(!Layout::<u64, u8>::PAIRED) };
+        assert_eq!(Layout::<u64, u8>::VALUES, 16 + 64);
+        assert_eq!(Layout::<u64, u8>::SIZE, 88);
         assert_eq!(Layout::<(), ()>::SIZE, 16);
-        assert!(Layout::<[u8; 129], ()>::KEY_BOXED);
-        assert!(!Layout::<[u8; 128], ()>::KEY_BOXED);
+        const { assert!(Layout::<[u8; 129], ()>::KEY_BOXED) };
+        const { assert!(!Layout::<[u8; 128], ()>::KEY_BOXED) };
+        const { assert!(!Layout::<[u8; 129], u8>::PAIRED) };
         assert_eq!(Layout::<[u8; 129], u8>::VALUES, 16 + 64);
     }
 }

@@ -255,7 +255,7 @@ where
 
     #[inline]
     fn next(&mut self) -> Option<(K, V)> {
-        while let Some(pos) = self.raw.next() {
+        for pos in self.raw.by_ref() {
             // SAFETY: `pos` is live; removing it leaves the iterator's later positions valid.
             unsafe {
                 if (self.pred)(&*pos.key(), &mut *pos.value()) {

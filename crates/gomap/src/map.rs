@@ -218,8 +218,7 @@ impl<K, V, S> HashMap<K, V, S> {
     where
         F: FnMut(&K, &mut V) -> bool,
     {
-        let mut iter = self.table.raw_iter();
-        while let Some(pos) = iter.next() {
+        for pos in self.table.raw_iter() {
             // SAFETY: `pos` is live; removing it leaves the iterator's later positions valid.
             unsafe {
                 if !f(&*pos.key(), &mut *pos.value()) {
@@ -520,9 +519,9 @@ where
         }
         let hash = self.hash_of(k);
         let hb = &self.hash_builder;
-        let pos = self
-            .table
-            .find_for_write(hash, |key| k.equivalent(key), |key| hb.hash_one(key))?;
+        let pos =
+            self.table
+                .find_for_write(hash, |key| k.equivalent(key), |key| hb.hash_one(key))?;
         // SAFETY: the position is live and nothing changed since it was found.
         Some(unsafe { self.table.remove_at(pos) })
     }

@@ -302,6 +302,7 @@ impl<K, V> RawTable<K, V> {
         }
         let top = tophash(hash);
         let head = self.lookup_head(hash);
+        head.prefetch_slots();
         let mut bucket = head;
         loop {
             // SAFETY: every bucket reachable from a searched head is initialised, and matched
@@ -362,6 +363,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: the array is allocated, and after grow work the target's source chain has
             // moved, so the target chain is initialised.
             let head = unsafe { self.bucket(hash as usize & self.mask()) };
+            head.prefetch_slots();
             let mut bucket = head;
             let mut free: Option<(BucketPtr<K, V>, usize)> = None;
             let last = loop {
@@ -1146,7 +1148,9 @@ impl<K, V> Iterator for RawIter<K, V> {
             if !self.live.is_empty() {
                 let index = self.live.lowest();
                 self.live = self.live.remove_lowest();
-                self.remaining = self.remaining.wrapping_sub((self.remaining != usize::MAX) as usize);
+                self.remaining = self
+                    .remaining
+                    .wrapping_sub((self.remaining != usize::MAX) as usize);
                 return Some(Position {
                     head: self.head,
                     bucket: self.bucket,
