@@ -711,8 +711,7 @@ impl<K, V> RawTable<K, V> {
             }
         }
         let guard = FreeOnUnwind(&mut *fresh);
-        let mut iter = self.raw_iter();
-        while let Some(pos) = iter.next() {
+        for pos in self.raw_iter() {
             // SAFETY: `pos` is live in `self`; the copy in `fresh` is never dropped unless it
             // becomes the only one (below).
             unsafe {
@@ -944,7 +943,7 @@ pub(crate) unsafe fn drop_remaining<K, V>(iter: &mut RawIter<K, V>) {
         }
     }
     let rest = DropRest(iter);
-    while let Some(pos) = rest.0.next() {
+    for pos in rest.0.by_ref() {
         // SAFETY: the caller promises each yielded position is live and dropped only here.
         unsafe { pos.bucket.drop_entry(pos.index) };
     }
