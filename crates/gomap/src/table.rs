@@ -47,7 +47,7 @@ const LOAD_DEN: usize = 2;
 /// Go's `overLoadFactor`: whether `count` entries are too many for `2^b` buckets.
 #[inline]
 pub(crate) fn over_load_factor(count: usize, b: u8) -> bool {
-    count > BUCKET_SLOTS && count > LOAD_NUM * (bucket_count(b) / LOAD_DEN)
+    count > BUCKET_SLOTS && count > LOAD_NUM.saturating_mul(bucket_count(b) / LOAD_DEN)
 }
 
 /// Go's `tooManyOverflowBuckets`: whether churn has left about as many overflow buckets as
