@@ -380,7 +380,10 @@ fn set_operations() {
     assert_eq!(format!("{:?}", a.difference(&b)), "[1]");
     assert_eq!(format!("{:?}", a.intersection(&HashSet::from([3]))), "[3]");
     assert_eq!(format!("{:?}", a.symmetric_difference(&a)), "[]");
-    assert_eq!(format!("{:?}", HashSet::from([5]).union(&HashSet::from([5]))), "[5]");
+    assert_eq!(
+        format!("{:?}", HashSet::from([5]).union(&HashSet::from([5]))),
+        "[5]"
+    );
 }
 
 #[test]

@@ -1,0 +1,569 @@
+//! Helpers shared by the integration tests: a seeded random generator, the test-size knob, an
+//! invariant checker built on `HashMap::stats()` / `snapshot()`, hashers of bad quality, and a
+//! `Tracked` type that counts its instances and can be told to panic in `Hash`, `Eq`, `Clone`
+//! or `Drop`.
+//!
+//! Each test file compiles this module separately and uses only part of it.
+#![allow(dead_code)]
+
+use std::collections::HashSet as StdHashSet;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::Mutex;
+
+use gomap::HashMap;
+
+// ---------------------------------------------------------------------------------------------
+// Sizes.
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `GOMAP_TEST_SCALE=small` asks for short runs (as `scripts/valgrind.sh` does).
+pub(crate) fn small() -> bool {
+    std::env::var("GOMAP_TEST_SCALE").is_ok_and(|s| s == "small")
+}
+
+/// `n`, or a twentieth of it (at least 1) when the tests run small.
+pub(crate) fn scaled(n: usize) -> usize {
+    if small() {
+        (n / 20).max(1)
+    } else {
+        n
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A seeded random generator (splitmix64): reproducible runs without a dependency.
+// ---------------------------------------------------------------------------------------------
+
+/// splitmix64, the generator behind Go's and Java's seeding.
+#[derive(Clone, Debug)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        mix64(self.0)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        ((self.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+
+    /// True with probability `percent`/100.
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// The splitmix64 finaliser: a good 64-bit mix.
+pub(crate) fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashers of bad quality: the map must stay correct (only slower) with any of them.
+// ---------------------------------------------------------------------------------------------
+
+/// What a [`BadHasher`] keeps of a good hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Badness {
+    /// Every key hashes to the same value: one chain holds everything.
+    Constant,
+    /// Only the lowest `n` bits survive: a few buckets, and every tophash the same.
+    LowBits(u32),
+    /// Only the top byte survives: every key lands in bucket 0, tophashes differ.
+    TopByte,
+}
+
+/// A `BuildHasher` that mixes the bytes it is fed well, then throws most of the result away.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BadHasher(pub(crate) Badness);
+
+/// The hasher of [`BadHasher`].
+pub(crate) struct BadHasherState {
+    badness: Badness,
+    acc: u64,
+}
+
+impl BuildHasher for BadHasher {
+    type Hasher = BadHasherState;
+    fn build_hasher(&self) -> BadHasherState {
+        BadHasherState {
+            badness: self.0,
+            acc: 0x1234_5678,
+        }
+    }
+}
+
+impl Hasher for BadHasherState {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.acc = mix64(self.acc ^ b as u64);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.acc = mix64(self.acc ^ n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.acc = mix64(self.acc ^ n);
+    }
+    fn finish(&self) -> u64 {
+        match self.badness {
+            Badness::Constant => 0xdead_beef_dead_beef,
+            Badness::LowBits(n) => self.acc & ((1u64 << n) - 1),
+            Badness::TopByte => self.acc & 0xff00_0000_0000_0000,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invariants, checked through the introspection API after every step.
+// ---------------------------------------------------------------------------------------------
+
+/// Checks a map's structural invariants after each step of a test, and that a grow, once seen,
+/// finishes within `old_buckets` writes.
+///
+/// What counts as a write for the growth bound is what the spec promises: an insert of a new key
+/// or a removal of a present key (both do grow work first). Operations that end a grow at once
+/// (`clear`, `drain`, `reserve`, `shrink_*`, `finish_growth`) simply end the watch.
+#[derive(Debug, Default)]
+pub(crate) struct Checker {
+    /// While a grow is under way: its old bucket count, and writes counted since it was seen.
+    watch: Option<(usize, usize)>,
+    /// The last grow that was watched to its end was a same-size grow, and no key was added
+    /// since it ended (see `check_load`).
+    after_same_size: bool,
+    /// Whether the last grow watched was a same-size grow.
+    watch_same_size: bool,
+    /// Grows seen starting, by kind.
+    pub(crate) doubling_grows: usize,
+    pub(crate) same_size_grows: usize,
+    /// Steps checked.
+    pub(crate) steps: usize,
+    /// Run the O(buckets) checks (stats, iteration, snapshot) every this many steps; 0: adapt
+    /// to the size (every `buckets / cheap_buckets` steps).
+    sparse_every: usize,
+    cheap_buckets: usize,
+    last_capacity: usize,
+}
+
+impl Checker {
+    /// A checker that runs every check after every step.
+    pub(crate) fn new() -> Self {
+        Checker {
+            sparse_every: 1,
+            ..Checker::default()
+        }
+    }
+
+    /// A checker for big maps: the O(buckets) checks run every `max(1, buckets / 32)` steps (so
+    /// they cost O(32) per step on average), and whenever the capacity changed (which a doubling
+    /// grow does). The growth bound is then checked at those points, counting writes from the
+    /// step where the grow was first seen, which can only make the bound tighter.
+    pub(crate) fn adaptive() -> Self {
+        Checker {
+            sparse_every: 0,
+            cheap_buckets: 32,
+            ..Checker::default()
+        }
+    }
+
+    /// Checks `map` after a step. `write` says whether the step inserted a new key or removed a
+    /// present one; `added` whether it added a key (by any means).
+    #[track_caller]
+    pub(crate) fn check<K, V, S>(&mut self, map: &HashMap<K, V, S>, write: bool, added: bool) {
+        self.steps += 1;
+        if added {
+            self.after_same_size = false;
+        }
+        if let Some(w) = self.watch.as_mut() {
+            if write {
+                w.1 += 1;
+            }
+        }
+        let capacity_changed = self.last_capacity != map.capacity();
+        self.last_capacity = map.capacity();
+        assert!(
+            map.len() <= map.capacity(),
+            "capacity() >= len(), as std promises: len {} capacity {}",
+            map.len(),
+            map.capacity()
+        );
+        let buckets = map.capacity() * 2 / 13;
+        let every = if self.sparse_every == 0 {
+            (buckets / self.cheap_buckets.max(1)).max(1)
+        } else {
+            self.sparse_every
+        };
+        let full = capacity_changed || self.steps % every == 0;
+        if !full {
+            return;
+        }
+        self.full_check(map);
+    }
+
+    #[track_caller]
+    fn full_check<K, V, S>(&mut self, map: &HashMap<K, V, S>) {
+        let s = map.stats();
+        assert_eq!(s.len, map.len(), "stats().len");
+        assert_eq!(s.capacity, map.capacity(), "stats().capacity");
+        if s.buckets == 0 {
+            assert_eq!(map.len(), 0, "a map without buckets holds nothing");
+            assert_eq!(map.capacity(), 0);
+            assert!(!s.growing);
+        } else {
+            assert_eq!(s.buckets, 1usize << s.log2_buckets, "buckets == 2^B");
+        }
+        if s.growing {
+            if s.same_size_grow {
+                assert_eq!(s.old_buckets, s.buckets, "a same-size grow keeps the size");
+            } else {
+                assert_eq!(s.old_buckets * 2, s.buckets, "a doubling grow doubles");
+            }
+            assert!(s.nevacuate < s.old_buckets, "nevacuate {s:?}");
+            assert!(s.evacuated <= s.old_buckets);
+            assert!(
+                s.evacuated >= s.nevacuate,
+                "every chain below nevacuate is evacuated: {s:?}"
+            );
+            match self.watch {
+                None => {
+                    if s.same_size_grow {
+                        self.same_size_grows += 1;
+                    } else {
+                        self.doubling_grows += 1;
+                    }
+                    self.watch_same_size = s.same_size_grow;
+                    self.watch = Some((s.old_buckets, 0));
+                }
+                Some((old, writes)) => {
+                    if old != s.old_buckets {
+                        // A grow ended and another began without us seeing the gap; only
+                        // possible when this step ended one and started the next.
+                        self.watch = Some((s.old_buckets, 0));
+                        self.watch_same_size = s.same_size_grow;
+                        if s.same_size_grow {
+                            self.same_size_grows += 1;
+                        } else {
+                            self.doubling_grows += 1;
+                        }
+                    } else {
+                        assert!(
+                            writes < old,
+                            "a grow from {old} buckets is still under way after {writes} \
+                             writes: {s:?}"
+                        );
+                    }
+                }
+            }
+        } else {
+            assert_eq!(s.old_buckets, 0);
+            assert_eq!(s.nevacuate, 0);
+            assert_eq!(s.evacuated, 0);
+            assert!(!s.same_size_grow);
+            if self.watch.take().is_some() && self.watch_same_size {
+                self.after_same_size = true;
+            }
+            self.check_load(&s);
+        }
+        let hist_chains: usize = s.chain_histogram.iter().sum();
+        let max = s.chain_histogram.iter().rposition(|&n| n > 0).unwrap_or(0);
+        assert_eq!(max, s.max_chain, "max_chain agrees with the histogram");
+        if !s.growing {
+            assert_eq!(hist_chains, s.buckets, "every bucket heads one chain");
+            let overflow: usize = s
+                .chain_histogram
+                .iter()
+                .enumerate()
+                .map(|(n, &c)| n.saturating_sub(1) * c)
+                .sum();
+            assert!(overflow <= s.overflow_buckets);
+        }
+        assert_eq!(map.iter().count(), map.len(), "iter().count() == len()");
+        let snap = map.snapshot();
+        assert_eq!(snap.log2_buckets, s.log2_buckets);
+        assert_eq!(snap.buckets.len(), s.buckets);
+        assert_eq!(snap.old.is_some(), s.growing);
+        let live: usize = snap.buckets.iter().map(|c| c.live()).sum::<usize>()
+            + snap
+                .old
+                .as_ref()
+                .map_or(0, |o| o.chains.iter().map(|c| c.live()).sum());
+        assert_eq!(live, map.len(), "snapshot live slots == len()");
+    }
+
+    /// Not growing: the load is at most 6.5 per bucket (8 entries for a single bucket).
+    ///
+    /// One exception, inherited from Go: a same-size grow starts below the load factor and more
+    /// keys may arrive while it runs (at most one per old bucket), so right after it ends the
+    /// load may be up to 7.5 per bucket, until the next new key starts a doubling grow.
+    #[track_caller]
+    fn check_load(&self, s: &gomap::Stats) {
+        let limit = if s.buckets <= 1 {
+            8
+        } else {
+            13 * s.buckets / 2
+        };
+        if self.after_same_size {
+            assert!(
+                s.len <= limit + s.buckets,
+                "load after a same-size grow: {s:?}"
+            );
+        } else {
+            assert!(
+                s.len <= limit,
+                "load factor exceeded while not growing: {s:?}"
+            );
+        }
+        assert_eq!(s.capacity, if s.buckets == 0 { 0 } else { limit });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tracked: a key/value type that accounts for every instance.
+// ---------------------------------------------------------------------------------------------
+
+/// Counts the instances of [`Tracked`] made against it, and holds the switches that make them
+/// panic. Trackers are leaked on purpose (and kept reachable from a static, so leak checkers do
+/// not report them): a `Tracked` holds a plain `&'static Tracker`, so even a double drop, which
+/// the tests look for, cannot corrupt a reference count.
+#[derive(Debug, Default)]
+pub(crate) struct Tracker {
+    next_serial: AtomicU64,
+    created: AtomicUsize,
+    dropped: AtomicUsize,
+    dropped_serials: Mutex<StdHashSet<u64>>,
+    double_drops: AtomicUsize,
+    /// Hash panics for keys whose id is in `hash_panic_ids` while this is set.
+    hash_panics: AtomicBool,
+    hash_panic_ids: Mutex<Option<StdHashSet<u64>>>,
+    /// Eq panics (either side) while set.
+    eq_panics: AtomicBool,
+    /// Clone panics when this countdown reaches zero (negative: never).
+    clone_countdown: AtomicI64,
+    /// Drop panics once, for the instance with this id (u64::MAX: none).
+    drop_panic_id: AtomicU64,
+    /// Drops that panicked.
+    drop_panics: AtomicUsize,
+}
+
+static TRACKERS: Mutex<Vec<&'static Tracker>> = Mutex::new(Vec::new());
+
+impl Tracker {
+    /// A fresh tracker for one test.
+    pub(crate) fn new() -> &'static Tracker {
+        let t: &'static Tracker = Box::leak(Box::new(Tracker {
+            clone_countdown: AtomicI64::new(-1),
+            drop_panic_id: AtomicU64::new(u64::MAX),
+            ..Tracker::default()
+        }));
+        TRACKERS.lock().unwrap().push(t);
+        t
+    }
+
+    /// A new instance with `id` (which decides `Hash` and `Eq`).
+    pub(crate) fn make(&'static self, id: u64) -> Tracked {
+        self.created.fetch_add(1, SeqCst);
+        Tracked {
+            id,
+            serial: self.next_serial.fetch_add(1, SeqCst),
+            tracker: self,
+        }
+    }
+
+    /// Instances made (including clones).
+    pub(crate) fn created(&self) -> usize {
+        self.created.load(SeqCst)
+    }
+
+    /// Instances dropped.
+    pub(crate) fn dropped(&self) -> usize {
+        self.dropped.load(SeqCst)
+    }
+
+    /// Instances alive: made and not yet dropped.
+    pub(crate) fn live(&self) -> usize {
+        self.created() - self.dropped()
+    }
+
+    /// Drops of an instance that was already dropped.
+    pub(crate) fn double_drops(&self) -> usize {
+        self.double_drops.load(SeqCst)
+    }
+
+    /// Asserts that nothing was dropped twice and that exactly `live` instances are alive.
+    #[track_caller]
+    pub(crate) fn assert_live(&self, live: usize) {
+        assert_eq!(self.double_drops(), 0, "an instance was dropped twice");
+        assert_eq!(self.live(), live, "live instances");
+    }
+
+    /// Makes `Hash` panic for the given ids (`None`: stop panicking).
+    pub(crate) fn panic_in_hash_for(&self, ids: Option<StdHashSet<u64>>) {
+        self.hash_panics.store(ids.is_some(), SeqCst);
+        *self.hash_panic_ids.lock().unwrap() = ids;
+    }
+
+    /// Makes `Eq` panic (or stop panicking).
+    pub(crate) fn panic_in_eq(&self, on: bool) {
+        self.eq_panics.store(on, SeqCst);
+    }
+
+    /// Makes the `n`-th clone from now panic (0: the next one); `None`: never.
+    pub(crate) fn panic_in_clone_after(&self, n: Option<i64>) {
+        self.clone_countdown.store(n.unwrap_or(-1), SeqCst);
+    }
+
+    /// Makes the drop of the instance with `id` panic, once.
+    pub(crate) fn panic_in_drop_of(&self, id: u64) {
+        self.drop_panic_id.store(id, SeqCst);
+    }
+
+    /// Drops that panicked so far.
+    pub(crate) fn drop_panics(&self) -> usize {
+        self.drop_panics.load(SeqCst)
+    }
+}
+
+/// A key or value that tells its [`Tracker`] when it is made, cloned and dropped. `Hash` and `Eq`
+/// look only at `id`; `serial` tells instances apart.
+#[derive(Debug)]
+pub(crate) struct Tracked {
+    pub(crate) id: u64,
+    serial: u64,
+    tracker: &'static Tracker,
+}
+
+impl Tracked {
+    /// The instance's unique serial number.
+    pub(crate) fn serial(&self) -> u64 {
+        self.serial
+    }
+}
+
+impl Hash for Tracked {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let t = self.tracker;
+        if t.hash_panics.load(SeqCst) {
+            let guard = t.hash_panic_ids.lock().unwrap();
+            let hit = guard.as_ref().is_some_and(|ids| ids.contains(&self.id));
+            drop(guard);
+            if hit {
+                panic!("Tracked::hash panics on command (id {})", self.id);
+            }
+        }
+        self.id.hash(state);
+    }
+}
+
+impl PartialEq for Tracked {
+    fn eq(&self, other: &Self) -> bool {
+        if self.tracker.eq_panics.load(SeqCst) {
+            panic!("Tracked::eq panics on command");
+        }
+        self.id == other.id
+    }
+}
+impl Eq for Tracked {}
+
+impl Clone for Tracked {
+    fn clone(&self) -> Self {
+        let t = self.tracker;
+        let n = t.clone_countdown.load(SeqCst);
+        if n == 0 {
+            t.clone_countdown.store(-1, SeqCst);
+            panic!("Tracked::clone panics on command (id {})", self.id);
+        } else if n > 0 {
+            t.clone_countdown.store(n - 1, SeqCst);
+        }
+        t.make(self.id)
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        let t = self.tracker;
+        if !t.dropped_serials.lock().unwrap().insert(self.serial) {
+            t.double_drops.fetch_add(1, SeqCst);
+            return;
+        }
+        t.dropped.fetch_add(1, SeqCst);
+        if t.drop_panic_id
+            .compare_exchange(self.id, u64::MAX, SeqCst, SeqCst)
+            .is_ok()
+        {
+            t.drop_panics.fetch_add(1, SeqCst);
+            panic!("Tracked::drop panics on command (id {})", self.id);
+        }
+    }
+}
+
+/// Runs `f`, expecting it to panic; returns whether it did.
+pub(crate) fn panics<R>(f: impl FnOnce() -> R) -> bool {
+    catch_unwind(AssertUnwindSafe(f)).is_err()
+}
+
+/// Silences the default panic message for the panics the tests cause on purpose (the payloads
+/// say "on command"); other panics are still reported.
+pub(crate) fn quiet_expected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or("");
+            if !msg.contains("on command") {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Inserts keys `next, next+1, ...` (made by `make`) until the map is growing, and returns how
+/// many were inserted. Panics if no grow starts within `limit` inserts.
+pub(crate) fn insert_until_growing<K, V, S>(
+    map: &mut HashMap<K, V, S>,
+    limit: usize,
+    mut make: impl FnMut() -> (K, V),
+) -> usize
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+{
+    for n in 1..=limit {
+        let (k, v) = make();
+        map.insert(k, v);
+        if map.stats().growing {
+            return n;
+        }
+    }
+    panic!("no grow started within {limit} inserts");
+}
+
+/// The contents of a gomap map, sorted.
+pub(crate) fn sorted<K: Ord + Clone, V: Clone, S>(map: &HashMap<K, V, S>) -> Vec<(K, V)> {
+    let mut v: Vec<(K, V)> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// The contents of a std map, sorted.
+pub(crate) fn sorted_std<K: Ord + Clone, V: Clone, S>(
+    map: &std::collections::HashMap<K, V, S>,
+) -> Vec<(K, V)> {
+    let mut v: Vec<(K, V)> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
