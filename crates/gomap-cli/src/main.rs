@@ -8,7 +8,10 @@ use clap::{Parser, Subcommand};
 
 mod alloc_counter;
 mod bench;
+mod inspect;
 mod keys;
+mod latency;
+mod report;
 
 #[global_allocator]
 static ALLOC: alloc_counter::Counting = alloc_counter::Counting;
@@ -25,6 +28,11 @@ struct Cli {
 enum Command {
     /// Benchmark gomap against hashbrown, std and (merged) Go's map; prints a table.
     Bench(bench::BenchArgs),
+    /// Time every single insert, remove and lookup of gomap, hashbrown and std growing to N;
+    /// writes latency and memory plots.
+    Latency(latency::LatencyArgs),
+    /// Draw a map's buckets, overflow chains and evacuation frontier as an HTML page.
+    Inspect(inspect::InspectArgs),
     /// Print the stats of a map of N u64 keys.
     Stats {
         /// Number of entries.
@@ -38,6 +46,8 @@ fn main() {
     let result = match cli.command {
         Some(Command::Stats { n }) => stats(n),
         Some(Command::Bench(args)) => bench::bench(&args),
+        Some(Command::Latency(args)) => latency::run(&args).map(drop),
+        Some(Command::Inspect(args)) => inspect::run(&args).map(drop),
         None => stats(1_000_000),
     };
     if let Err(e) = result {

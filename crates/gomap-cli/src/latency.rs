@@ -1,0 +1,1210 @@
+//! `gomap latency`: the cost of every single operation while a map grows from empty to N and
+//! shrinks back, for gomap, hashbrown and std.
+//!
+//! A hash map that doubles its array by rehashing everything in one insert has a few very slow
+//! inserts; gomap evacuates the old array a couple of buckets per write instead, so its worst
+//! insert should stay close to its typical one. This command measures exactly that.
+//!
+//! For each map, one after the other in this process, it runs four passes over the same
+//! splitmix64 keys (see [`crate::keys`]):
+//! 1. **insert**: N inserts into an empty map (default hasher), each timed on its own;
+//! 2. **remove**: every key removed again in a shuffled order, each timed on its own;
+//! 3. **lookup**: a fresh map is built with untimed inserts, and after every insert one lookup
+//!    of a random key already present is timed; the lookups that fall where gomap is certainly
+//!    mid-grow (see [`grow_windows`](MapResult::grow_windows)) are also summarised apart.
+//!
+//! and one pass for the clock itself: N empty intervals timed the same way give the timer's
+//! overhead and noise floor (what the machine adds to every measurement: interrupts,
+//! preemption by other processes).
+//!
+//! Timing: `Instant::now()` before and after each operation (on Linux, `clock_gettime` through
+//! the vDSO, about 20 ns a pair: the timer pass reports it, and every number includes it). The
+//! durations go to `u32` nanosecond buffers allocated *and written* before timing starts (a
+//! `vec![0; n]` would leave the pages untouched, and the first write to each page would then fault
+//! inside the timed region). Heap bytes (from the counting allocator) and capacity changes are
+//! sampled between operations, outside the timed region.
+//!
+//! Outputs in `--out`: `latency.svg` (insert latency against insert index, per pixel column the
+//! worst, 99th percentile and median), `latency-remove.svg`, `latency-lookup.svg`, `memory.svg`
+//! (heap bytes while growing and shrinking) and `latency.json` (everything, for other tools).
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::alloc_counter;
+use crate::keys;
+use crate::report::html::{Cell, Table, Tone};
+use crate::report::svg::{stack, Attrs, Axis, Plot};
+use crate::report::{self, fmt_bytes, fmt_count, fmt_ns, json_str};
+
+/// Options of `gomap latency`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct LatencyArgs {
+    /// Entries to insert into each map (and then remove).
+    #[arg(long, default_value_t = 10_000_000)]
+    pub(crate) n: usize,
+    /// Directory for latency.svg, latency-remove.svg, latency-lookup.svg, memory.svg and
+    /// latency.json (created if missing).
+    #[arg(long, default_value = "gomap-report")]
+    pub(crate) out: PathBuf,
+    /// Maps to measure, comma-separated (they run in the order gomap, hashbrown, std).
+    #[arg(long, value_delimiter = ',', default_value = "gomap,hashbrown,std")]
+    pub(crate) maps: Vec<MapKind>,
+}
+
+/// A map implementation under test.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum MapKind {
+    /// `gomap::HashMap` with its default hasher.
+    Gomap,
+    /// `hashbrown::HashMap` with its default hasher.
+    Hashbrown,
+    /// `std::collections::HashMap` with its default hasher.
+    Std,
+}
+
+impl MapKind {
+    /// The name used in tables, plots and JSON.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MapKind::Gomap => "gomap",
+            MapKind::Hashbrown => "hashbrown",
+            MapKind::Std => "std",
+        }
+    }
+
+    /// The colour of this map in every plot.
+    pub(crate) fn colour(self) -> &'static str {
+        match self {
+            MapKind::Gomap => "#d55e00",
+            MapKind::Hashbrown => "#0072b2",
+            MapKind::Std => "#009e73",
+        }
+    }
+
+    /// The default hasher's type, as the compiler names it.
+    fn hasher(self) -> &'static str {
+        match self {
+            MapKind::Gomap => std::any::type_name::<gomap::DefaultHashBuilder>(),
+            MapKind::Hashbrown => std::any::type_name::<hashbrown::DefaultHashBuilder>(),
+            MapKind::Std => std::any::type_name::<std::collections::hash_map::RandomState>(),
+        }
+    }
+}
+
+/// The operations a measured map offers; one implementation per map, so each pass is
+/// monomorphised and nothing but the map's own code runs between the two clock reads.
+trait Subject {
+    fn new() -> Self;
+    fn insert(&mut self, k: u64, v: u64) -> Option<u64>;
+    fn remove(&mut self, k: &u64) -> Option<u64>;
+    fn get(&self, k: &u64) -> Option<&u64>;
+    fn capacity(&self) -> usize;
+    /// Old bucket count when a grow is under way (gomap only; O(buckets), so called rarely).
+    fn old_buckets(&self) -> Option<usize> {
+        None
+    }
+}
+
+macro_rules! subject {
+    ($t:ty) => {
+        impl Subject for $t {
+            fn new() -> Self {
+                <$t>::default()
+            }
+            #[inline(always)]
+            fn insert(&mut self, k: u64, v: u64) -> Option<u64> {
+                <$t>::insert(self, k, v)
+            }
+            #[inline(always)]
+            fn remove(&mut self, k: &u64) -> Option<u64> {
+                <$t>::remove(self, k)
+            }
+            #[inline(always)]
+            fn get(&self, k: &u64) -> Option<&u64> {
+                <$t>::get(self, k)
+            }
+            fn capacity(&self) -> usize {
+                <$t>::capacity(self)
+            }
+        }
+    };
+}
+
+subject!(hashbrown::HashMap<u64, u64>);
+subject!(std::collections::HashMap<u64, u64>);
+
+impl Subject for gomap::HashMap<u64, u64> {
+    fn new() -> Self {
+        gomap::HashMap::new()
+    }
+    #[inline(always)]
+    fn insert(&mut self, k: u64, v: u64) -> Option<u64> {
+        gomap::HashMap::insert(self, k, v)
+    }
+    #[inline(always)]
+    fn remove(&mut self, k: &u64) -> Option<u64> {
+        gomap::HashMap::remove(self, k)
+    }
+    #[inline(always)]
+    fn get(&self, k: &u64) -> Option<&u64> {
+        gomap::HashMap::get(self, k)
+    }
+    fn capacity(&self) -> usize {
+        gomap::HashMap::capacity(self)
+    }
+    fn old_buckets(&self) -> Option<usize> {
+        let s = self.stats();
+        s.growing.then_some(s.old_buckets)
+    }
+}
+
+/// Percentiles of one set of timings, in nanoseconds.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Summary {
+    /// Operations timed.
+    pub(crate) count: usize,
+    /// Median.
+    pub(crate) p50: u64,
+    /// 99th percentile.
+    pub(crate) p99: u64,
+    /// 99.9th percentile.
+    pub(crate) p999: u64,
+    /// 99.99th percentile.
+    pub(crate) p9999: u64,
+    /// The slowest.
+    pub(crate) max: u64,
+    /// Index of the slowest operation (its insert/remove/lookup number, from 0).
+    pub(crate) max_index: usize,
+    /// Operations over 100 µs.
+    pub(crate) over_100us: usize,
+    /// Operations over 1 ms.
+    pub(crate) over_1ms: usize,
+}
+
+impl Summary {
+    /// Summarises `lat`, sorting it in place (`max_index` must be found before: pass it).
+    fn of_sorting(lat: &mut [u32], max_index: usize) -> Summary {
+        lat.sort_unstable();
+        let n = lat.len();
+        if n == 0 {
+            return Summary::default();
+        }
+        // Nearest rank: the smallest value with at least p of the data at or below it.
+        let pct = |p: f64| lat[(((p * n as f64).ceil() as usize).max(1) - 1).min(n - 1)] as u64;
+        Summary {
+            count: n,
+            p50: pct(0.50),
+            p99: pct(0.99),
+            p999: pct(0.999),
+            p9999: pct(0.9999),
+            max: lat[n - 1] as u64,
+            max_index,
+            over_100us: n - lat.partition_point(|&x| x <= 100_000),
+            over_1ms: n - lat.partition_point(|&x| x <= 1_000_000),
+        }
+    }
+
+    fn to_json(&self) -> String {
+        format!(
+            "{{\"count\":{},\"p50_ns\":{},\"p99_ns\":{},\"p999_ns\":{},\"p9999_ns\":{},\"max_ns\":{},\
+             \"max_index\":{},\"over_100us\":{},\"over_1ms\":{}}}",
+            self.count,
+            self.p50,
+            self.p99,
+            self.p999,
+            self.p9999,
+            self.max,
+            self.max_index,
+            self.over_100us,
+            self.over_1ms
+        )
+    }
+}
+
+/// Timings reduced to one value per pixel column of a plot, so that a spike among millions of
+/// operations stays visible: each column keeps its worst, its 99th percentile and its median.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Columns {
+    /// Operations per column (the last one may hold fewer).
+    pub(crate) per: usize,
+    /// Worst of each column, ns.
+    pub(crate) max: Vec<u32>,
+    /// 99th percentile of each column, ns.
+    pub(crate) p99: Vec<u32>,
+    /// Median of each column, ns.
+    pub(crate) p50: Vec<u32>,
+}
+
+/// Pixel columns in a latency plot.
+const COLUMNS: usize = 1000;
+
+impl Columns {
+    fn of(lat: &[u32], scratch: &mut Vec<u32>) -> Columns {
+        let per = lat.len().div_ceil(COLUMNS).max(1);
+        let mut c = Columns {
+            per,
+            ..Columns::default()
+        };
+        for chunk in lat.chunks(per) {
+            scratch.clear();
+            scratch.extend_from_slice(chunk);
+            let k = scratch.len();
+            let p99 = ((k as f64 * 0.99).ceil() as usize).clamp(1, k) - 1;
+            let p50 = k.div_ceil(2) - 1;
+            let (_, &mut v99, _) = scratch.select_nth_unstable(p99);
+            let (_, &mut v50, _) = scratch[..=p99].select_nth_unstable(p50);
+            c.max.push(chunk.iter().copied().max().unwrap_or(0));
+            c.p99.push(v99);
+            c.p50.push(v50);
+        }
+        c
+    }
+
+    fn to_json(&self) -> String {
+        let list = |v: &[u32]| {
+            let mut s = String::from("[");
+            for (i, x) in v.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                let _ = write!(s, "{x}");
+            }
+            s.push(']');
+            s
+        };
+        format!(
+            "{{\"per_column\":{},\"max_ns\":{},\"p99_ns\":{},\"p50_ns\":{}}}",
+            self.per,
+            list(&self.max),
+            list(&self.p99),
+            list(&self.p50)
+        )
+    }
+}
+
+/// One of the slowest operations of a pass, and what happened at that index.
+#[derive(Clone, Debug)]
+pub(crate) struct Spike {
+    /// Operation index.
+    pub(crate) index: usize,
+    /// Its duration, ns.
+    pub(crate) ns: u32,
+    /// What the map did then, as far as can be seen from outside: `capacity change` (a resize,
+    /// or for gomap the start of a grow), `heap freed` (a large block was freed during the
+    /// operation, e.g. gomap's old array at the end of a grow), or `-` (nothing visible: the
+    /// operation itself, or the machine, e.g. an interrupt or preemption).
+    pub(crate) cause: &'static str,
+}
+
+/// The timings of one kind of operation in one map.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OpResult {
+    /// Percentiles over all operations.
+    pub(crate) summary: Summary,
+    /// Per-column reduction for plots.
+    pub(crate) columns: Columns,
+    /// The slowest operations, slowest first.
+    pub(crate) spikes: Vec<Spike>,
+}
+
+/// Everything measured for one map.
+#[derive(Clone, Debug)]
+pub(crate) struct MapResult {
+    /// Which map.
+    pub(crate) kind: MapKind,
+    /// Its hasher's type name.
+    pub(crate) hasher: &'static str,
+    /// Inserts into a growing map.
+    pub(crate) insert: OpResult,
+    /// Removes until empty.
+    pub(crate) remove: OpResult,
+    /// Lookups of present keys, one after each insert of a growing map.
+    pub(crate) lookup: OpResult,
+    /// The lookups at the indices where gomap was certainly mid-grow (when gomap was measured).
+    pub(crate) lookup_mid_grow: Option<Summary>,
+    /// Insert indices where `capacity()` changed.
+    pub(crate) resizes: Vec<usize>,
+    /// gomap only: `[start, end)` lookup indices during which a grow was certainly under way:
+    /// from the insert that started it for `old_buckets / 2 - 1` more inserts (each write
+    /// evacuates at most two old buckets, so the grow cannot have finished sooner).
+    pub(crate) grow_windows: Vec<(usize, usize)>,
+    /// `(entries, heap bytes)` every N/1000 inserts.
+    pub(crate) mem_insert: Vec<(usize, usize)>,
+    /// `(keys removed, heap bytes)` every N/1000 removes.
+    pub(crate) mem_remove: Vec<(usize, usize)>,
+    /// Highest heap bytes while inserting.
+    pub(crate) peak_heap: usize,
+    /// Heap bytes at N entries.
+    pub(crate) full_heap: usize,
+    /// Heap bytes after removing every key.
+    pub(crate) empty_heap: usize,
+}
+
+/// The result of a `gomap latency` run.
+#[derive(Clone, Debug)]
+pub(crate) struct LatencyReport {
+    /// Entries per map.
+    pub(crate) n: usize,
+    /// The timer's own overhead and noise: N empty intervals.
+    pub(crate) timer: Summary,
+    /// Per-column reduction of the timer pass.
+    pub(crate) timer_columns: Columns,
+    /// One per map, in the order run.
+    pub(crate) maps: Vec<MapResult>,
+}
+
+/// Buffers allocated and written before any timing.
+struct Buffers {
+    lat: Vec<u32>,
+    scratch: Vec<u32>,
+    mem: Vec<(usize, usize)>,
+    events: Vec<usize>,
+    frees: Vec<usize>,
+}
+
+impl Buffers {
+    fn new(n: usize) -> Buffers {
+        // `vec![MAX; n]` writes every element, so every page is faulted in here, not while timing.
+        Buffers {
+            lat: vec![u32::MAX; n],
+            scratch: vec![u32::MAX; n.div_ceil(COLUMNS) + 1],
+            mem: vec![(usize::MAX, usize::MAX); COLUMNS + 2],
+            events: vec![usize::MAX; 256],
+            frees: vec![usize::MAX; 256],
+        }
+    }
+}
+
+/// Fixed-capacity recorder into a pre-written buffer: never allocates, drops what does not fit.
+struct Recorder<'a, T> {
+    buf: &'a mut [T],
+    len: usize,
+}
+
+impl<'a, T: Copy> Recorder<'a, T> {
+    fn new(buf: &'a mut [T]) -> Self {
+        Recorder { buf, len: 0 }
+    }
+    #[inline]
+    fn push(&mut self, v: T) {
+        if self.len < self.buf.len() {
+            self.buf[self.len] = v;
+            self.len += 1;
+        }
+    }
+    fn to_vec(&self) -> Vec<T> {
+        self.buf[..self.len].to_vec()
+    }
+}
+
+/// Nanoseconds as `u32`, saturating (4.29 s).
+#[inline(always)]
+fn ns32(d: std::time::Duration) -> u32 {
+    u32::try_from(d.as_nanos()).unwrap_or(u32::MAX)
+}
+
+/// A heap drop during one operation at least this large counts as `heap freed`.
+const FREE_EVENT_BYTES: usize = 256 * 1024;
+
+/// Index and value of the maximum (first one on ties).
+fn argmax(lat: &[u32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in lat.iter().enumerate() {
+        if x > lat[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The `k` slowest operations, slowest first, with what happened at their index.
+fn spikes(lat: &[u32], k: usize, resizes: &[usize], frees: &[usize]) -> Vec<Spike> {
+    let mut top: Vec<(u32, usize)> = Vec::with_capacity(k + 1);
+    for (i, &x) in lat.iter().enumerate() {
+        if top.len() < k || x > top[top.len() - 1].0 {
+            let pos = top.partition_point(|&(y, _)| y >= x);
+            top.insert(pos, (x, i));
+            top.truncate(k);
+        }
+    }
+    top.into_iter()
+        .map(|(ns, index)| Spike {
+            index,
+            ns,
+            cause: if resizes.contains(&index) {
+                "capacity change"
+            } else if frees.contains(&index) {
+                "heap freed"
+            } else {
+                "-"
+            },
+        })
+        .collect()
+}
+
+/// Reduces a filled timing buffer: spikes, columns, then (sorting it) percentiles.
+fn reduce(lat: &mut [u32], scratch: &mut Vec<u32>, resizes: &[usize], frees: &[usize]) -> OpResult {
+    let spikes = spikes(lat, 8, resizes, frees);
+    let columns = Columns::of(lat, scratch);
+    let max_index = argmax(lat);
+    let summary = Summary::of_sorting(lat, max_index);
+    OpResult {
+        summary,
+        columns,
+        spikes,
+    }
+}
+
+/// Heap bytes above `base` (saturating).
+fn heap_above(base: usize) -> usize {
+    alloc_counter::live_bytes().saturating_sub(base)
+}
+
+/// Runs the four passes on one map type.
+fn measure<M: Subject>(
+    kind: MapKind,
+    keys: &[u64],
+    remove_order: &[u64],
+    windows: Option<&[(usize, usize)]>,
+    buf: &mut Buffers,
+) -> MapResult {
+    let n = keys.len();
+    let step = (n / COLUMNS).max(1);
+    let bar = report::progress(3 * n as u64, &format!("latency: {}", kind.name()));
+
+    // Pass 1: inserts.
+    let (insert, resizes, mem_insert, peak_heap, full_heap, mut map) = {
+        let Buffers {
+            lat,
+            scratch,
+            mem,
+            events,
+            frees,
+        } = buf;
+        let mut mem_rec = Recorder::new(mem);
+        let mut resize_rec = Recorder::new(events);
+        let mut free_rec = Recorder::new(frees);
+        let base = alloc_counter::live_bytes();
+        alloc_counter::reset_peak();
+        let mut map = M::new();
+        black_box(&mut map);
+        let mut cap = map.capacity();
+        let mut live = heap_above(base);
+        mem_rec.push((0, live));
+        for (i, &k) in keys.iter().enumerate() {
+            let t0 = Instant::now();
+            black_box(map.insert(k, i as u64));
+            let dt = t0.elapsed();
+            lat[i] = ns32(dt);
+            // Outside the timed region: capacity and heap changes, samples, progress.
+            let c = map.capacity();
+            if c != cap {
+                cap = c;
+                resize_rec.push(i);
+            }
+            let now = heap_above(base);
+            if now + FREE_EVENT_BYTES <= live {
+                free_rec.push(i);
+            }
+            live = now;
+            if (i + 1) % step == 0 {
+                mem_rec.push((i + 1, live));
+                if (i + 1) % (step * 16) == 0 {
+                    bar.set_position((i + 1) as u64);
+                }
+            }
+        }
+        let peak_heap = alloc_counter::peak_bytes().saturating_sub(base);
+        let full_heap = heap_above(base);
+        let resizes = resize_rec.to_vec();
+        let frees = free_rec.to_vec();
+        let mem_insert = mem_rec.to_vec();
+        let insert = reduce(lat, scratch, &resizes, &frees);
+        (insert, resizes, mem_insert, peak_heap, full_heap, map)
+    };
+
+    // Pass 2: removes in shuffled order, back to empty.
+    let (remove, mem_remove, empty_heap) = {
+        let Buffers {
+            lat,
+            scratch,
+            mem,
+            events,
+            frees,
+        } = buf;
+        let mut mem_rec = Recorder::new(mem);
+        let mut resize_rec = Recorder::new(events);
+        let mut free_rec = Recorder::new(frees);
+        // The map's heap is measured from the same base as pass 1: base = now - full.
+        let base = alloc_counter::live_bytes().saturating_sub(full_heap);
+        let mut cap = map.capacity();
+        let mut live = heap_above(base);
+        mem_rec.push((0, live));
+        for (i, k) in remove_order.iter().enumerate() {
+            let t0 = Instant::now();
+            black_box(map.remove(k));
+            let dt = t0.elapsed();
+            lat[i] = ns32(dt);
+            let c = map.capacity();
+            if c != cap {
+                cap = c;
+                resize_rec.push(i);
+            }
+            let now = heap_above(base);
+            if now + FREE_EVENT_BYTES <= live {
+                free_rec.push(i);
+            }
+            live = now;
+            if (i + 1) % step == 0 {
+                mem_rec.push((i + 1, live));
+                if (i + 1) % (step * 16) == 0 {
+                    bar.set_position((n + i + 1) as u64);
+                }
+            }
+        }
+        let empty_heap = heap_above(base);
+        let remove = reduce(lat, scratch, &resize_rec.to_vec(), &free_rec.to_vec());
+        (remove, mem_rec.to_vec(), empty_heap)
+    };
+    drop(map);
+
+    // Pass 3: untimed inserts, each followed by one timed lookup of a random present key.
+    let (lookup, lookup_mid_grow, grow_windows) = {
+        let Buffers {
+            lat,
+            scratch,
+            events,
+            ..
+        } = buf;
+        let mut window_rec = Recorder::new(events);
+        let mut map = M::new();
+        black_box(&mut map);
+        let mut cap = map.capacity();
+        let mut rng = keys::SEED_SHUFFLE ^ 0x5555;
+        for (i, &k) in keys.iter().enumerate() {
+            black_box(map.insert(k, i as u64));
+            let c = map.capacity();
+            if c != cap {
+                cap = c;
+                // A grow started with this insert; gomap can say how big the old array is.
+                if let Some(old) = map.old_buckets() {
+                    window_rec.push(i);
+                    window_rec.push(i + (old / 2).saturating_sub(1));
+                }
+            }
+            let probe = keys[(keys::splitmix64(&mut rng) % (i as u64 + 1)) as usize];
+            let t0 = Instant::now();
+            let hit = black_box(map.get(black_box(&probe)));
+            let dt = t0.elapsed();
+            debug_assert!(hit.is_some());
+            lat[i] = ns32(dt);
+            if (i + 1) % (step * 16) == 0 {
+                bar.set_position((2 * n + i + 1) as u64);
+            }
+        }
+        let flat = window_rec.to_vec();
+        let own: Vec<(usize, usize)> = flat.chunks_exact(2).map(|w| (w[0], w[1])).collect();
+        let windows = windows.unwrap_or(&own);
+        let mid = if windows.is_empty() {
+            None
+        } else {
+            let mut sub: Vec<u32> = Vec::new();
+            let mut worst = (0u32, 0usize);
+            for &(a, b) in windows {
+                for (j, &x) in lat.iter().enumerate().take(b.min(n)).skip(a) {
+                    sub.push(x);
+                    if x > worst.0 {
+                        worst = (x, j);
+                    }
+                }
+            }
+            Some(Summary::of_sorting(&mut sub, worst.1))
+        };
+        (reduce(lat, scratch, &[], &[]), mid, own)
+    };
+    bar.finish_and_clear();
+
+    MapResult {
+        kind,
+        hasher: kind.hasher(),
+        insert,
+        remove,
+        lookup,
+        lookup_mid_grow,
+        resizes,
+        grow_windows,
+        mem_insert,
+        mem_remove,
+        peak_heap,
+        full_heap,
+        empty_heap,
+    }
+}
+
+/// The timer pass: N empty intervals, timed exactly like the operations.
+fn measure_timer(n: usize, buf: &mut Buffers) -> (Summary, Columns) {
+    let bar = report::progress(n as u64, "latency: timer");
+    for i in 0..n {
+        let t0 = Instant::now();
+        let dt = t0.elapsed();
+        buf.lat[i] = ns32(dt);
+        if (i + 1) % (1 << 20) == 0 {
+            bar.set_position((i + 1) as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let r = reduce(&mut buf.lat[..n], &mut buf.scratch, &[], &[]);
+    (r.summary, r.columns)
+}
+
+/// Runs the measurement (no files written).
+pub(crate) fn measure_all(n: usize, maps: &[MapKind]) -> Result<LatencyReport, String> {
+    if n == 0 {
+        return Err("--n must be at least 1".into());
+    }
+    let mut kinds = maps.to_vec();
+    kinds.sort();
+    kinds.dedup();
+    if kinds.is_empty() {
+        return Err("--maps needs at least one of gomap, hashbrown, std".into());
+    }
+    let (hit, _) = keys::gen_keys(n);
+    let remove_order = keys::shuffled(&hit);
+    let mut buf = Buffers::new(n);
+    let (timer, timer_columns) = measure_timer(n, &mut buf);
+    let mut results: Vec<MapResult> = Vec::new();
+    for kind in kinds {
+        let windows = results
+            .iter()
+            .find(|r| r.kind == MapKind::Gomap)
+            .map(|r| r.grow_windows.clone());
+        let r = match kind {
+            MapKind::Gomap => measure::<gomap::HashMap<u64, u64>>(
+                kind,
+                &hit,
+                &remove_order,
+                windows.as_deref(),
+                &mut buf,
+            ),
+            MapKind::Hashbrown => measure::<hashbrown::HashMap<u64, u64>>(
+                kind,
+                &hit,
+                &remove_order,
+                windows.as_deref(),
+                &mut buf,
+            ),
+            MapKind::Std => measure::<std::collections::HashMap<u64, u64>>(
+                kind,
+                &hit,
+                &remove_order,
+                windows.as_deref(),
+                &mut buf,
+            ),
+        };
+        results.push(r);
+    }
+    Ok(LatencyReport {
+        n,
+        timer,
+        timer_columns,
+        maps: results,
+    })
+}
+
+/// Checks that `dir` can be written before spending minutes measuring.
+fn check_out_dir(dir: &std::path::Path) -> Result<(), String> {
+    report::create_dir(dir)?;
+    let probe = dir.join(".gomap-write-test");
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("cannot write in output directory {}: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// `gomap latency`: measures, prints the table and writes the plots and JSON.
+pub(crate) fn run(args: &LatencyArgs) -> Result<LatencyReport, String> {
+    if args.n == 0 {
+        return Err("--n must be at least 1".into());
+    }
+    check_out_dir(&args.out)?;
+    let report = measure_all(args.n, &args.maps)?;
+    print!("{}", report.render_text());
+    report.write_files(&args.out)?;
+    println!(
+        "wrote {}/{{latency.svg, latency-remove.svg, latency-lookup.svg, memory.svg, latency.json}}",
+        args.out.display()
+    );
+    Ok(report)
+}
+
+/// The column order of every latency table.
+const HEADERS: [&str; 10] = [
+    "map", "op", "p50", "p99", "p99.9", "p99.99", "max", "max at", ">100µs", ">1ms",
+];
+
+impl LatencyReport {
+    /// Rows of `(map, op, summary)` in table order: the timer first.
+    fn rows(&self) -> Vec<(&'static str, &'static str, &Summary)> {
+        let mut rows = vec![("timer", "empty", &self.timer)];
+        for op in ["insert", "remove", "lookup", "lookup mid-grow"] {
+            for m in &self.maps {
+                let s = match op {
+                    "insert" => Some(&m.insert.summary),
+                    "remove" => Some(&m.remove.summary),
+                    "lookup" => Some(&m.lookup.summary),
+                    _ => m.lookup_mid_grow.as_ref(),
+                };
+                if let Some(s) = s {
+                    rows.push((m.kind.name(), op, s));
+                }
+            }
+        }
+        rows
+    }
+
+    /// The table for a terminal, with hashers, heap and spikes.
+    pub(crate) fn render_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "latency: {} u64 -> u64 operations per map, each timed alone with std::time::Instant",
+            self.n
+        );
+        for m in &self.maps {
+            let _ = writeln!(out, "  {:<10} hasher {}", m.kind.name(), m.hasher);
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<10} {:<15} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7} {:>6}",
+            HEADERS[0],
+            HEADERS[1],
+            HEADERS[2],
+            HEADERS[3],
+            HEADERS[4],
+            HEADERS[5],
+            HEADERS[6],
+            HEADERS[7],
+            HEADERS[8],
+            HEADERS[9]
+        );
+        let mut last_op = "";
+        for (map, op, s) in self.rows() {
+            if op != last_op && !last_op.is_empty() {
+                let _ = writeln!(out);
+            }
+            last_op = op;
+            let _ = writeln!(
+                out,
+                "{:<10} {:<15} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7} {:>6}",
+                map,
+                op,
+                fmt_ns(s.p50 as f64),
+                fmt_ns(s.p99 as f64),
+                fmt_ns(s.p999 as f64),
+                fmt_ns(s.p9999 as f64),
+                fmt_ns(s.max as f64),
+                s.max_index,
+                s.over_100us,
+                s.over_1ms
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<10} {:>12} {:>12} {:>12} {:>14}",
+            "heap", "peak", "at N", "N removed", "peak/entry"
+        );
+        for m in &self.maps {
+            let _ = writeln!(
+                out,
+                "{:<10} {:>12} {:>12} {:>12} {:>12.1} B",
+                m.kind.name(),
+                fmt_bytes(m.peak_heap as f64),
+                fmt_bytes(m.full_heap as f64),
+                fmt_bytes(m.empty_heap as f64),
+                m.peak_heap as f64 / self.n as f64
+            );
+        }
+        let _ = writeln!(out);
+        for m in &self.maps {
+            let list: Vec<String> = m
+                .insert
+                .spikes
+                .iter()
+                .take(5)
+                .map(|s| format!("{} @{} ({})", fmt_ns(s.ns as f64), s.index, s.cause))
+                .collect();
+            let _ = writeln!(
+                out,
+                "slowest {} inserts: {}",
+                m.kind.name(),
+                list.join(", ")
+            );
+        }
+        if self.maps.iter().any(|m| m.lookup_mid_grow.is_some()) {
+            let _ = writeln!(
+                out,
+                "lookup mid-grow = the lookups made while gomap was certainly growing \
+                 (the same insert indices for every map)"
+            );
+        }
+        out
+    }
+
+    /// The table as HTML, max cells over 1 ms marked.
+    pub(crate) fn html_table(&self) -> Table {
+        let mut t = Table::new(&HEADERS);
+        for (map, op, s) in self.rows() {
+            let tone = |ns: u64| {
+                if ns > 1_000_000 {
+                    Tone::Bad
+                } else if ns > 100_000 {
+                    Tone::Warn
+                } else {
+                    Tone::Plain
+                }
+            };
+            t.row(vec![
+                Cell::text(map),
+                Cell::text(op),
+                Cell::num(fmt_ns(s.p50 as f64)),
+                Cell::num(fmt_ns(s.p99 as f64)),
+                Cell::num(fmt_ns(s.p999 as f64)),
+                Cell::num(fmt_ns(s.p9999 as f64)).tone(tone(s.p9999)),
+                Cell::num(fmt_ns(s.max as f64)).tone(tone(s.max)),
+                Cell::num(s.max_index.to_string()),
+                Cell::num(s.over_100us.to_string()),
+                Cell::num(s.over_1ms.to_string()).tone(if s.over_1ms > 0 {
+                    Tone::Bad
+                } else {
+                    Tone::Plain
+                }),
+            ]);
+        }
+        t
+    }
+
+    /// The heap table as HTML.
+    pub(crate) fn html_heap_table(&self) -> Table {
+        let mut t = Table::new(&[
+            "map",
+            "hasher",
+            "peak heap",
+            "heap at N",
+            "after removing all",
+            "peak bytes/entry",
+            "capacity changes",
+        ]);
+        for m in &self.maps {
+            t.row(vec![
+                Cell::text(m.kind.name()),
+                Cell::text(m.hasher),
+                Cell::num(fmt_bytes(m.peak_heap as f64)),
+                Cell::num(fmt_bytes(m.full_heap as f64)),
+                Cell::num(fmt_bytes(m.empty_heap as f64)),
+                Cell::num(format!("{:.1}", m.peak_heap as f64 / self.n as f64)),
+                Cell::num(m.resizes.len().to_string()),
+            ]);
+        }
+        t
+    }
+
+    /// A latency plot of one operation: all maps' worst per column on top, then one panel per
+    /// map with its worst, 99th percentile and median per column.
+    fn latency_svg(&self, op: &str, pick: fn(&MapResult) -> &OpResult) -> String {
+        let n = self.n as f64;
+        let lo = self
+            .maps
+            .iter()
+            .flat_map(|m| pick(m).columns.p50.iter().copied())
+            .chain(self.timer_columns.p50.iter().copied())
+            .filter(|&x| x > 0)
+            .min()
+            .unwrap_or(10)
+            .max(1) as f64;
+        let hi = self
+            .maps
+            .iter()
+            .map(|m| pick(m).summary.max)
+            .max()
+            .unwrap_or(1000)
+            .max(1000) as f64;
+        let x_label = format!("{op} number (of {})", fmt_count(n));
+        let axes = || {
+            (
+                Axis::linear(0.0, n, &x_label, fmt_count),
+                Axis::log(lo, hi, "latency", fmt_ns),
+            )
+        };
+        let xs = |c: &Columns, v: &[u32]| -> Vec<(f64, f64)> {
+            v.iter()
+                .enumerate()
+                .map(|(i, &y)| (((i as f64) + 0.5) * c.per as f64, y as f64))
+                .collect()
+        };
+        let mut plots = Vec::new();
+        let (x, y) = axes();
+        let mut all = Plot::new(
+            &format!("Every {op}, worst per pixel column ({} ops/column)", {
+                self.maps.first().map_or(1, |m| pick(m).columns.per)
+            }),
+            1100.0,
+            420.0,
+            x,
+            y,
+        );
+        all.note(&format!(
+            "N = {}; each {op} timed alone with Instant; the timer alone (grey) shows the floor and the machine's noise",
+            self.n
+        ));
+        all.line(
+            xs(&self.timer_columns, &self.timer_columns.max),
+            Attrs::new().stroke("#999999", 1.0).opacity(0.8),
+        )
+        .legend("timer alone", "#999999");
+        for m in self.maps.iter().rev() {
+            let c = &pick(m).columns;
+            all.line(
+                xs(c, &c.max),
+                Attrs::new().stroke(m.kind.colour(), 1.0).opacity(0.85),
+            );
+        }
+        for m in &self.maps {
+            all.legend(m.kind.name(), m.kind.colour());
+        }
+        all.hline(100_000.0, "#aa0000", "100 µs")
+            .hline(1_000_000.0, "#aa0000", "1 ms");
+        plots.push(all);
+        for m in &self.maps {
+            let r = pick(m);
+            let c = &r.columns;
+            let (x, y) = axes();
+            let mut p = Plot::new(
+                &format!(
+                    "{}: {op} latency per column: worst, p99, median",
+                    m.kind.name()
+                ),
+                1100.0,
+                300.0,
+                x,
+                y,
+            );
+            p.note(&format!(
+                "p50 {}, p99 {}, p99.99 {}, max {} at {op} #{}",
+                fmt_ns(r.summary.p50 as f64),
+                fmt_ns(r.summary.p99 as f64),
+                fmt_ns(r.summary.p9999 as f64),
+                fmt_ns(r.summary.max as f64),
+                r.summary.max_index
+            ));
+            p.line(xs(c, &c.max), Attrs::new().stroke(m.kind.colour(), 1.0))
+                .line(
+                    xs(c, &c.p99),
+                    Attrs::new().stroke("#444444", 1.0).dash("3 2"),
+                )
+                .line(xs(c, &c.p50), Attrs::new().stroke("#000000", 1.4))
+                .legend("worst", m.kind.colour())
+                .legend("p99", "#888888")
+                .legend("median", "#000000")
+                .hline(100_000.0, "#aa0000", "100 µs")
+                .hline(1_000_000.0, "#aa0000", "1 ms");
+            plots.push(p);
+        }
+        stack(&plots)
+    }
+
+    /// `latency.svg`: insert latency.
+    pub(crate) fn insert_svg(&self) -> String {
+        self.latency_svg("insert", |m| &m.insert)
+    }
+
+    /// `latency-remove.svg`: remove latency.
+    pub(crate) fn remove_svg(&self) -> String {
+        self.latency_svg("remove", |m| &m.remove)
+    }
+
+    /// `latency-lookup.svg`: lookup latency during growth, gomap's certain grow windows shaded.
+    pub(crate) fn lookup_svg(&self) -> String {
+        self.latency_svg("lookup", |m| &m.lookup)
+    }
+
+    /// `memory.svg`: heap bytes against entries while growing, and while removing.
+    pub(crate) fn memory_svg(&self) -> String {
+        let n = self.n as f64;
+        let top = self
+            .maps
+            .iter()
+            .flat_map(|m| m.mem_insert.iter().chain(&m.mem_remove).map(|&(_, b)| b))
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64;
+        let mut plots = Vec::new();
+        for (title, x_label, pick) in [
+            (
+                "Heap bytes while inserting N keys",
+                "entries",
+                (|m: &MapResult| &m.mem_insert) as fn(&MapResult) -> &Vec<(usize, usize)>,
+            ),
+            (
+                "Heap bytes while removing them all (shuffled order)",
+                "keys removed",
+                |m: &MapResult| &m.mem_remove,
+            ),
+        ] {
+            let mut p = Plot::new(
+                title,
+                1100.0,
+                400.0,
+                Axis::linear(0.0, n, x_label, fmt_count),
+                Axis::linear(0.0, top * 1.05, "heap bytes", fmt_bytes),
+            );
+            p.note("sampled every N/1000 operations from the counting allocator, between timed operations; dashed: 16 bytes per live entry (the keys and values alone)");
+            let payload: Vec<(f64, f64)> = if x_label == "entries" {
+                vec![(0.0, 0.0), (n, 16.0 * n)]
+            } else {
+                vec![(0.0, 16.0 * n), (n, 0.0)]
+            };
+            p.line(payload, Attrs::new().stroke("#777777", 1.0).dash("6 4"));
+            for m in &self.maps {
+                let pts = pick(m).iter().map(|&(i, b)| (i as f64, b as f64)).collect();
+                p.line(pts, Attrs::new().stroke(m.kind.colour(), 1.6))
+                    .legend(
+                        &format!("{} (peak {})", m.kind.name(), fmt_bytes(m.peak_heap as f64)),
+                        m.kind.colour(),
+                    );
+            }
+            plots.push(p);
+        }
+        stack(&plots)
+    }
+
+    /// Everything as JSON.
+    pub(crate) fn to_json(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "{{\n\"n\":{},\n\"clock\":\"std::time::Instant\",\n\"timer\":{},\n\"timer_columns\":{},\n\"maps\":[",
+            self.n,
+            self.timer.to_json(),
+            self.timer_columns.to_json()
+        );
+        let op_json = |r: &OpResult| {
+            let spikes: Vec<String> = r
+                .spikes
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{{\"index\":{},\"ns\":{},\"cause\":{}}}",
+                        s.index,
+                        s.ns,
+                        json_str(s.cause)
+                    )
+                })
+                .collect();
+            format!(
+                "{{\"summary\":{},\"spikes\":[{}],\"columns\":{}}}",
+                r.summary.to_json(),
+                spikes.join(","),
+                r.columns.to_json()
+            )
+        };
+        let pairs = |v: &[(usize, usize)]| {
+            let items: Vec<String> = v.iter().map(|(a, b)| format!("[{a},{b}]")).collect();
+            format!("[{}]", items.join(","))
+        };
+        for (i, m) in self.maps.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            let _ = write!(
+                s,
+                "\n{{\"map\":{},\"hasher\":{},\"peak_heap_bytes\":{},\"heap_bytes_at_n\":{},\
+                 \"heap_bytes_after_remove\":{},\"resizes\":{:?},\"grow_windows\":{},\
+                 \"insert\":{},\n\"remove\":{},\n\"lookup\":{},\n\"lookup_mid_grow\":{},\
+                 \n\"memory_insert\":{},\n\"memory_remove\":{}}}",
+                json_str(m.kind.name()),
+                json_str(m.hasher),
+                m.peak_heap,
+                m.full_heap,
+                m.empty_heap,
+                m.resizes,
+                pairs(&m.grow_windows),
+                op_json(&m.insert),
+                op_json(&m.remove),
+                op_json(&m.lookup),
+                m.lookup_mid_grow
+                    .as_ref()
+                    .map_or("null".to_string(), Summary::to_json),
+                pairs(&m.mem_insert),
+                pairs(&m.mem_remove)
+            );
+        }
+        s.push_str("\n]\n}\n");
+        s
+    }
+
+    /// Writes the plots and JSON into `dir`.
+    pub(crate) fn write_files(&self, dir: &std::path::Path) -> Result<(), String> {
+        report::create_dir(dir)?;
+        report::write_file(&dir.join("latency.svg"), &self.insert_svg())?;
+        report::write_file(&dir.join("latency-remove.svg"), &self.remove_svg())?;
+        report::write_file(&dir.join("latency-lookup.svg"), &self.lookup_svg())?;
+        report::write_file(&dir.join("memory.svg"), &self.memory_svg())?;
+        report::write_file(&dir.join("latency.json"), &self.to_json())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_percentiles_by_nearest_rank() {
+        let mut v: Vec<u32> = (1..=10_000).rev().collect();
+        let s = Summary::of_sorting(&mut v, 0);
+        assert_eq!(s.count, 10_000);
+        assert_eq!(s.p50, 5_000);
+        assert_eq!(s.p99, 9_900);
+        assert_eq!(s.p999, 9_990);
+        assert_eq!(s.p9999, 9_999);
+        assert_eq!(s.max, 10_000);
+        assert_eq!(s.over_100us, 0);
+    }
+
+    #[test]
+    fn columns_keep_spikes() {
+        let mut v = vec![10u32; 5000];
+        v[1234] = 1_000_000;
+        let c = Columns::of(&v, &mut Vec::new());
+        assert_eq!(c.per, 5);
+        assert_eq!(c.max.len(), 1000);
+        assert_eq!(c.max[1234 / 5], 1_000_000);
+        assert_eq!(c.p50[1234 / 5], 10);
+    }
+
+    #[test]
+    fn spikes_slowest_first() {
+        let v = [5u32, 9, 1, 7, 9, 3];
+        let s = spikes(&v, 3, &[4], &[]);
+        let got: Vec<(usize, u32)> = s.iter().map(|s| (s.index, s.ns)).collect();
+        assert_eq!(got, vec![(1, 9), (4, 9), (3, 7)]);
+        assert_eq!(s[1].cause, "capacity change");
+    }
+
+    #[test]
+    fn small_run_measures_every_map() {
+        let r = measure_all(3000, &[MapKind::Std, MapKind::Gomap]).unwrap();
+        assert_eq!(r.maps.len(), 2);
+        assert_eq!(r.maps[0].kind, MapKind::Gomap);
+        assert_eq!(r.maps[0].insert.summary.count, 3000);
+        assert!(!r.maps[0].grow_windows.is_empty());
+        assert!(r.maps[1].lookup_mid_grow.is_some());
+        assert!(r.to_json().starts_with('{'));
+        assert!(r.insert_svg().starts_with("<svg"));
+    }
+}

@@ -1,0 +1,183 @@
+//! Writing reports: a small SVG drawing and plotting builder ([`svg`]) and a self-contained HTML
+//! page builder ([`html`]), plus the number formats both use.
+//!
+//! Everything is written by hand as text: no plotting crate, no external resources (fonts,
+//! scripts, style sheets), so a report opens offline and stays small.
+
+pub(crate) mod html;
+pub(crate) mod svg;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Escapes text for XML/HTML content and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A coordinate or length for SVG output: at most two decimals, trailing zeros dropped, so
+/// pictures with many thousands of elements stay small.
+pub(crate) fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return "0".into();
+    }
+    let r = (v * 100.0).round() / 100.0;
+    if r == r.trunc() && r.abs() < 1e15 {
+        format!("{}", r as i64)
+    } else {
+        let mut s = format!("{r:.2}");
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+        s
+    }
+}
+
+/// A duration in nanoseconds in the unit that suits it: `850 ns`, `12.5 µs`, `3.2 ms`, `1.05 s`.
+pub(crate) fn fmt_ns(ns: f64) -> String {
+    let (v, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    format!("{} {unit}", short(v))
+}
+
+/// A count with a metric suffix: `950`, `20k`, `1.5M`.
+pub(crate) fn fmt_count(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{}G", short(v / 1e9))
+    } else if a >= 1e6 {
+        format!("{}M", short(v / 1e6))
+    } else if a >= 1e3 {
+        format!("{}k", short(v / 1e3))
+    } else {
+        short(v)
+    }
+}
+
+/// A byte count in binary units: `512 B`, `64 KiB`, `1.5 GiB`.
+pub(crate) fn fmt_bytes(v: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = v;
+    let mut u = 0;
+    while v.abs() >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{} {}", short(v), UNITS[u])
+}
+
+/// Three significant digits at most, without trailing zeros: `1`, `2.5`, `12.3`, `950`.
+pub(crate) fn short(v: f64) -> String {
+    let a = v.abs();
+    let s = if a >= 100.0 || a == a.trunc() {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A JSON string literal (quotes included) for `s`.
+pub(crate) fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Creates `dir` (and its parents) with an error message naming it.
+pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create output directory {}: {e}", dir.display()))
+}
+
+/// Writes `contents` to `path`, creating its parent directory, with an error message naming it.
+pub(crate) fn write_file(path: &Path, contents: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dir(parent)?;
+    }
+    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A progress bar on stderr for `len` steps, labelled `msg`; hidden when stderr is not a
+/// terminal (pipes, CI, tests). It draws only when its position is set (no ticker thread, so it
+/// adds no background noise to timings), at most 20 times a second.
+pub(crate) fn progress(len: u64, msg: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal as _;
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(len)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg:>28} [{bar:32.cyan/blue}] {percent:>3}% {elapsed_precise} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(msg.to_string());
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short() {
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(3.14159), "3.14");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(num(-0.004), "0");
+        assert_eq!(fmt_ns(850.0), "850 ns");
+        assert_eq!(fmt_ns(12_500.0), "12.5 µs");
+        assert_eq!(fmt_ns(1e6), "1 ms");
+        assert_eq!(fmt_count(2_000_000.0), "2M");
+        assert_eq!(fmt_count(1_500.0), "1.5k");
+        assert_eq!(fmt_bytes(64.0 * 1024.0 * 1024.0), "64 MiB");
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;");
+        assert_eq!(json_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
+    }
+}
