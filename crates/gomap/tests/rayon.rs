@@ -24,13 +24,21 @@ fn map_of(n: u64) -> HashMap<u64, u64> {
         .collect()
 }
 
-/// A map of at least `min_len` entries in the middle of a grow.
+/// A map of at least `min_len` entries in the middle of a grow: fill it to `min_len`, then
+/// until the bucket array is replaced (`capacity` changes), which starts a grow.
 fn growing_map(min_len: u64) -> HashMap<u64, u64> {
     let mut map = HashMap::new();
     let mut i = 0u64;
-    while !(map.len() as u64 >= min_len && map.stats().growing) {
+    let mut insert = |map: &mut HashMap<u64, u64>| {
         map.insert(i, i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         i += 1;
+    };
+    while (map.len() as u64) < min_len {
+        insert(&mut map);
+    }
+    let cap = map.capacity();
+    while map.capacity() == cap {
+        insert(&mut map);
     }
     assert!(map.stats().growing);
     map
@@ -185,7 +193,12 @@ fn set_par_iterators() {
 fn growing_set(min_len: u64) -> (HashSet<u64>, u64) {
     let mut set = HashSet::new();
     let mut i = 0u64;
-    while !(set.len() as u64 >= min_len && set.stats().growing) {
+    while (set.len() as u64) < min_len {
+        set.insert(i);
+        i += 1;
+    }
+    let cap = set.capacity();
+    while set.capacity() == cap {
         set.insert(i);
         i += 1;
     }
@@ -236,11 +249,16 @@ fn counted_map<const PAD: usize>(
     let drops = Arc::new(AtomicUsize::new(0));
     let mut map = HashMap::new();
     let mut i = 0u64;
-    while (map.len() as u64) < n || (growing && !map.stats().growing) {
+    while (map.len() as u64) < n {
         map.insert(i, Counted::new(i, &drops));
         i += 1;
     }
-    assert_eq!(map.stats().growing, growing || map.stats().growing);
+    let cap = map.capacity();
+    while growing && map.capacity() == cap {
+        map.insert(i, Counted::new(i, &drops));
+        i += 1;
+    }
+    assert!(!growing || map.stats().growing);
     (map, drops)
 }
 
