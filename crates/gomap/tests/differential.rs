@@ -445,9 +445,13 @@ fn op(keys: u32) -> impl Strategy<Value = Op> {
         2 => ((1..5u32), (0..30usize)).prop_map(|(m, n)| Op::ExtractSome(m, n)),
         1 => Just(Op::Clear),
         1 => (0..300usize).prop_map(Op::Reserve),
-        // Impossible reservations must be errors on both sides. (`usize::MAX` itself is in
-        // growth.rs: see /work/bugs.md, "try_reserve(usize::MAX) panics".)
-        1 => prop_oneof![0..300usize, Just(usize::MAX / 2), Just(1usize << 62)]
+        // Impossible reservations must be errors on both sides.
+        1 => prop_oneof![
+            0..300usize,
+            Just(usize::MAX),
+            Just(usize::MAX / 2),
+            Just(1usize << 62)
+        ]
             .prop_map(Op::TryReserve),
         1 => (0..300usize).prop_map(Op::ShrinkTo),
         1 => Just(Op::ShrinkToFit),

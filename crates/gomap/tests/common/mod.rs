@@ -506,9 +506,9 @@ impl Drop for Tracked {
     }
 }
 
-/// Runs `f`, expecting it to panic; returns whether it did.
+/// Runs `f` and drops its result, catching a panic in either; returns whether one happened.
 pub(crate) fn panics<R>(f: impl FnOnce() -> R) -> bool {
-    catch_unwind(AssertUnwindSafe(f)).is_err()
+    catch_unwind(AssertUnwindSafe(|| drop(f()))).is_err()
 }
 
 /// Silences the default panic message for the panics the tests cause on purpose (the payloads
@@ -550,6 +550,27 @@ where
         }
     }
     panic!("no grow started within {limit} inserts");
+}
+
+/// Inserts keys made by `make` until the map is in a doubling grow from at least
+/// `min_old_buckets` buckets, and returns how many were inserted.
+pub(crate) fn insert_until_big_grow<K, V, S>(
+    map: &mut HashMap<K, V, S>,
+    min_old_buckets: usize,
+    mut make: impl FnMut() -> (K, V),
+) -> usize
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+{
+    let mut n = 0;
+    loop {
+        n += insert_until_growing(map, 10_000_000, &mut make);
+        let s = map.stats();
+        if s.old_buckets >= min_old_buckets && !s.same_size_grow {
+            return n;
+        }
+    }
 }
 
 /// The contents of a gomap map, sorted.
