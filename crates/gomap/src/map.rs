@@ -305,7 +305,13 @@ where
         self.table.try_reserve(additional, |k| hb.hash_one(k))
     }
 
-    /// Shrinks the capacity as much as the entries allow. Finishes any grow under way.
+    /// Shrinks the capacity as much as the entries allow.
+    ///
+    /// Like every change of size in gomap, the shrink is incremental: `capacity()` drops at
+    /// once, and the entries move to the smaller array over the next writes, a few at a time
+    /// (the larger array is freed when the last one has moved). Call
+    /// [`finish_growth`](Self::finish_growth) to complete it now. An empty map frees its memory
+    /// at once.
     ///
     /// ```
     /// let mut map: gomap::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
@@ -317,13 +323,14 @@ where
         self.shrink_to(0);
     }
 
-    /// Shrinks the capacity, keeping at least `min_capacity` (and room for every entry).
+    /// Shrinks the capacity, keeping at least `min_capacity` (and room for every entry);
+    /// incremental, like [`shrink_to_fit`](Self::shrink_to_fit).
     pub fn shrink_to(&mut self, min_capacity: usize) {
-        let hb = &self.hash_builder;
-        self.table.shrink_to(min_capacity, |k| hb.hash_one(k));
+        self.table.shrink_to(min_capacity);
     }
 
-    /// Finishes a grow under way now (**O(old buckets)**) rather than over later writes.
+    /// Finishes a grow or shrink under way now (**O(old buckets)**) rather than over later
+    /// writes.
     ///
     /// Only writes move entries. A map that is built and then only read can stay mid-grow, and
     /// every lookup of a key whose old chain has not moved reads the old array. Call this after

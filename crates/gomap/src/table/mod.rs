@@ -10,29 +10,32 @@
 //! the old chain that feeds its target bucket, plus the chain at `nevacuate`, so no single write
 //! rehashes the whole table. When churn has left about as many overflow buckets as buckets, a
 //! *same-size* grow rehashes into a fresh array of the same size, which compacts the chains.
+//! `reserve` and `shrink_to` use the same machinery with larger steps (see `grow.rs`).
 //!
-//! Evacuating old chain `i` of `2^b` old buckets sends each entry to new bucket `i` (X) or
-//! `i + 2^b` (Y), chosen by hash bit `b`; a same-size grow sends everything to `i`. The
-//! destinations are initialised right then: the new array is allocated uninitialised, so starting
-//! a grow costs O(1) and no write ever pays for zeroing a whole array (DESIGN.md section 3).
+//! Destinations are initialised when their old chain is evacuated: the new array is allocated
+//! uninitialised, so starting a grow costs O(1) and no write ever pays for zeroing a whole array
+//! (DESIGN.md section 3).
 //!
 //! The one invariant: **an old chain is evacuated all or nothing, and slot 0 of its head says
 //! which.** Lookups check that mark and read the old chain until it moves; a new bucket is read
-//! only once its source chain has moved (which is when it was initialised). Evacuation copies
-//! before it commits, so a `Hash` that panics half-way leaves the chain where it was.
+//! only once its source has moved (which is when it was initialised). Evacuation copies before it
+//! commits, so a `Hash` that panics half-way leaves the chain where it was.
 //!
-//! Iteration enumerates chains by new-bucket index `j`: the old chain `j & old_mask` while it has
-//! not moved (once, at its own index), else new bucket `j`. That yields every entry exactly once
-//! without rehashing, in an order that is stable while the table is unchanged.
+//! Modules: `grow` (growth and evacuation), `iter` (the raw iterator).
 
 use core::marker::PhantomData;
-use core::mem::{self, ManuallyDrop};
+use core::mem;
 use core::ptr;
+
+mod grow;
+mod iter;
+
+pub(crate) use self::iter::{drop_remaining, RawIter};
 
 use crate::alloc::{alloc_array, free_array, OverflowPool};
 use crate::bucket::{
-    is_evacuated, match_empty, match_live, match_tag, tophash, BucketPtr, Layout, SlotMask,
-    BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y,
+    is_evacuated, match_empty, match_tag, tophash, BucketPtr, Layout, BUCKET_SLOTS, EMPTY_ONE,
+    EMPTY_REST,
 };
 use crate::TryReserveError;
 
@@ -149,6 +152,9 @@ pub(crate) struct RawTable<K, V> {
     nevacuate: usize,
     /// Overflow buckets still linked into the old array's chains.
     old_noverflow: usize,
+    /// A shrink asked for by `shrink_to` that takes more than one grow: the log2 bucket count to
+    /// reach, one step after another.
+    pending_shrink: Option<u8>,
     /// Where overflow buckets come from.
     pool: OverflowPool<K, V>,
     /// The table became empty since the map last renewed its hasher (see `hash.rs`).
@@ -175,6 +181,7 @@ impl<K, V> RawTable<K, V> {
             old: ptr::null_mut(),
             nevacuate: 0,
             old_noverflow: 0,
+            pending_shrink: None,
             pool: OverflowPool::new(),
             emptied: false,
             _marker: PhantomData,
@@ -238,12 +245,6 @@ impl<K, V> RawTable<K, V> {
     #[inline(always)]
     fn old_count(&self) -> usize {
         1usize << self.old_b
-    }
-
-    /// Whether the grow under way doubles (rather than keeping the size).
-    #[inline(always)]
-    fn doubling(&self) -> bool {
-        self.b != self.old_b
     }
 
     /// Bucket `j` of the current array.
@@ -337,9 +338,7 @@ impl<K, V> RawTable<K, V> {
         if self.len == 0 {
             return None;
         }
-        if self.is_growing() {
-            self.grow_work(hash, &hasher);
-        }
+        self.prepare_write(hash, &hasher);
         self.find(hash, eq)
     }
 
@@ -355,9 +354,7 @@ impl<K, V> RawTable<K, V> {
         if self.buckets.is_null() {
             self.allocate_first();
         }
-        if self.is_growing() {
-            self.grow_work(hash, &hasher);
-        }
+        self.prepare_write(hash, &hasher);
         let top = tophash(hash);
         loop {
             // SAFETY: the array is allocated, and after grow work the target's source chain has
@@ -396,7 +393,7 @@ impl<K, V> RawTable<K, V> {
                 && (over_load_factor(self.len + 1, self.b)
                     || too_many_overflow_buckets(self.noverflow, self.b))
             {
-                self.start_grow();
+                self.start_load_grow();
                 self.grow_work(hash, &hasher);
                 continue;
             }
@@ -503,257 +500,6 @@ impl<K, V> RawTable<K, V> {
     }
 
     // -----------------------------------------------------------------------------------------
-    // Growth.
-    // -----------------------------------------------------------------------------------------
-
-    /// Installs a new array (twice as large, or the same size when the table is not over its load
-    /// factor) and keeps the old one for evacuation. O(1): nothing moves and nothing is zeroed.
-    #[cold]
-    #[inline(never)]
-    fn start_grow(&mut self) {
-        debug_assert!(!self.is_growing());
-        let new_b = if over_load_factor(self.len + 1, self.b) {
-            self.b + 1
-        } else {
-            self.b
-        };
-        let n = bucket_count_checked(new_b).unwrap_or_else(|e| e.handle());
-        let new = alloc_array::<K, V>(n, false).unwrap_or_else(|e| e.handle());
-        self.old = mem::replace(&mut self.buckets, new);
-        self.old_b = mem::replace(&mut self.b, new_b);
-        self.old_noverflow = mem::replace(&mut self.noverflow, 0);
-        self.nevacuate = 0;
-    }
-
-    /// Go's `growWork`: evacuates the old chain feeding `hash`'s bucket, then one more.
-    #[inline]
-    fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
-        self.evacuate(hash as usize & (self.old_count() - 1), hasher);
-        if self.is_growing() {
-            self.evacuate(self.nevacuate, hasher);
-        }
-    }
-
-    /// Evacuates every old chain that has not moved yet.
-    pub(crate) fn finish_growth(&mut self, hasher: impl Fn(&K) -> u64) {
-        while self.is_growing() {
-            self.evacuate(self.nevacuate, &hasher);
-        }
-    }
-
-    /// Moves old chain `i` to the new array (if it has not moved) and advances `nevacuate`.
-    fn evacuate(&mut self, i: usize, hasher: &impl Fn(&K) -> u64) {
-        // SAFETY: growing, and `i` is an old index (masked by callers or below the old count).
-        let src = unsafe { self.old_bucket(i) };
-        // SAFETY: old heads are initialised.
-        if !unsafe { is_evacuated(src) } {
-            self.evacuate_chain(i, src, hasher);
-        }
-        if i == self.nevacuate {
-            self.advance_evacuation_mark();
-        }
-    }
-
-    #[inline(never)]
-    fn evacuate_chain(&mut self, i: usize, src: BucketPtr<K, V>, hasher: &impl Fn(&K) -> u64) {
-        let doubling = self.doubling();
-        let old_count = self.old_count();
-        // SAFETY: `i < old_count <= 2^b`, and `i + old_count < 2^b` when doubling. These
-        // destinations are fed by chain `i` alone and have not been initialised yet.
-        let (x, y) = unsafe {
-            let x = self.bucket(i);
-            x.init();
-            let y = if doubling {
-                let y = self.bucket(i + old_count);
-                y.init();
-                y
-            } else {
-                BucketPtr::null()
-            };
-            (x, y)
-        };
-        // Copy every live entry; on a panic in `hasher`, `Rollback` puts the chain back.
-        let guard = Rollback {
-            table: self,
-            src,
-            x,
-            y,
-        };
-        let mut dest_x = (x, 0usize);
-        let mut dest_y = (y, 0usize);
-        let mut bucket = src;
-        while !bucket.is_null() {
-            // SAFETY: `bucket` is in the initialised old chain; live slots hold entries.
-            unsafe {
-                let word = bucket.tophash_word();
-                for s in match_live(word) {
-                    let to_y = doubling && hasher(&*bucket.key(s)) as usize & old_count != 0;
-                    let (dest, mark) = if to_y {
-                        (&mut dest_y, EVACUATED_Y)
-                    } else {
-                        (&mut dest_x, EVACUATED_X)
-                    };
-                    if dest.1 == BUCKET_SLOTS {
-                        dest.0 = guard.table.link_overflow(dest.0);
-                        dest.1 = 0;
-                    }
-                    dest.0.copy_from(dest.1, bucket, s);
-                    dest.1 += 1;
-                    bucket.set_tophash(s, mark);
-                }
-                for s in match_empty(word) {
-                    bucket.set_tophash(s, EVACUATED_EMPTY);
-                }
-                bucket = bucket.overflow();
-            }
-        }
-        mem::forget(guard);
-        // Commit: give the old overflow buckets back to the pool.
-        let mut bucket = src;
-        while !bucket.is_null() {
-            // SAFETY: `bucket` is in the old chain; after this loop nothing links to the
-            // overflow buckets given back (the head's link is cleared last).
-            unsafe {
-                let next = bucket.overflow();
-                if bucket != src {
-                    self.pool.give_back(bucket);
-                    self.old_noverflow -= 1;
-                }
-                bucket = next;
-            }
-        }
-        // SAFETY: the head is initialised.
-        unsafe { src.set_overflow(BucketPtr::null()) };
-    }
-
-    /// Go's `advanceEvacuationMark`: moves `nevacuate` past evacuated chains (at most 1024 at a
-    /// time), and ends the grow when every chain has moved.
-    fn advance_evacuation_mark(&mut self) {
-        self.nevacuate += 1;
-        let old_count = self.old_count();
-        let stop = (self.nevacuate + 1024).min(old_count);
-        // SAFETY: indices below the old count; old heads are initialised.
-        while self.nevacuate != stop && unsafe { is_evacuated(self.old_bucket(self.nevacuate)) } {
-            self.nevacuate += 1;
-        }
-        if self.nevacuate == old_count {
-            debug_assert_eq!(self.old_noverflow, 0);
-            // SAFETY: every chain has moved; nothing points into the old array any more.
-            unsafe { free_array::<K, V>(self.old, old_count) };
-            self.old = ptr::null_mut();
-            self.nevacuate = 0;
-        }
-    }
-
-    // -----------------------------------------------------------------------------------------
-    // Capacity.
-    // -----------------------------------------------------------------------------------------
-
-    /// Makes room for `additional` more entries without replacing the array by a larger one.
-    pub(crate) fn try_reserve(
-        &mut self,
-        additional: usize,
-        hasher: impl Fn(&K) -> u64,
-    ) -> Result<(), TryReserveError> {
-        let need = self
-            .len
-            .checked_add(additional)
-            .ok_or(TryReserveError::CapacityOverflow)?;
-        if need <= self.capacity() {
-            return Ok(());
-        }
-        let new_b = log2_buckets_for(need)?;
-        let n = bucket_count_checked(new_b)?;
-        crate::alloc::array_layout::<K, V>(n)?;
-        if self.len == 0 {
-            // Nothing to move: replace the storage outright.
-            let fresh = Self::try_with_capacity(need)?;
-            self.free_storage();
-            *self = fresh;
-            return Ok(());
-        }
-        self.finish_growth(&hasher);
-        self.rebuild(new_b, &hasher)
-    }
-
-    /// Shrinks the array as far as `min_capacity` (and the entries) allow.
-    pub(crate) fn shrink_to(&mut self, min_capacity: usize, hasher: impl Fn(&K) -> u64) {
-        let target = self.len.max(min_capacity);
-        if target == 0 {
-            if self.len == 0 && !self.buckets.is_null() {
-                self.free_storage();
-            }
-            return;
-        }
-        let Ok(new_b) = log2_buckets_for(target) else {
-            return;
-        };
-        if self.buckets.is_null() || new_b >= self.b {
-            return;
-        }
-        self.finish_growth(&hasher);
-        // A failed allocation of a smaller array leaves the table as it was.
-        let _ = self.rebuild(new_b, &hasher);
-    }
-
-    /// Moves every entry into a fresh array of `2^new_b` buckets, all at once. The copy is made
-    /// before anything changes, so a panicking `hasher` leaves the table as it was.
-    fn rebuild(&mut self, new_b: u8, hasher: &impl Fn(&K) -> u64) -> Result<(), TryReserveError> {
-        debug_assert!(!over_load_factor(self.len, new_b));
-        let mut fresh = ManuallyDrop::new(Self::new());
-        fresh.buckets = alloc_array::<K, V>(bucket_count_checked(new_b)?, true)?;
-        fresh.b = new_b;
-        struct FreeOnUnwind<'a, K, V>(&'a mut RawTable<K, V>);
-        impl<K, V> Drop for FreeOnUnwind<'_, K, V> {
-            fn drop(&mut self) {
-                // The entries are bit copies owned by the original table: free memory only.
-                self.0.free_storage();
-            }
-        }
-        let guard = FreeOnUnwind(&mut *fresh);
-        for pos in self.raw_iter() {
-            // SAFETY: `pos` is live in `self`; the copy in `fresh` is never dropped unless it
-            // becomes the only one (below).
-            unsafe {
-                let hash = hasher(&*pos.key());
-                let head = guard.0.bucket(hash as usize & guard.0.mask());
-                let (bucket, index) = guard.0.append_slot(head);
-                bucket.copy_from(index, pos.bucket, pos.index);
-            }
-        }
-        mem::forget(guard);
-        fresh.len = self.len;
-        // The entries now live in `fresh`: release the old storage without dropping them.
-        self.free_storage();
-        *self = ManuallyDrop::into_inner(fresh);
-        Ok(())
-    }
-
-    /// A free slot at the end of a densely filled chain (the chain of a table being built).
-    ///
-    /// # Safety
-    /// `head` is an initialised head of this table.
-    unsafe fn append_slot(&mut self, head: BucketPtr<K, V>) -> (BucketPtr<K, V>, usize) {
-        let mut bucket = head;
-        // SAFETY: the chain is initialised.
-        unsafe {
-            loop {
-                let next = bucket.overflow();
-                if next.is_null() {
-                    break;
-                }
-                bucket = next;
-            }
-            let used = match_live(bucket.tophash_word()).count();
-            if used < BUCKET_SLOTS {
-                (bucket, used)
-            } else {
-                (self.link_overflow(bucket), 0)
-            }
-        }
-    }
-
-    // -----------------------------------------------------------------------------------------
     // Clearing and dropping.
     // -----------------------------------------------------------------------------------------
 
@@ -775,12 +521,10 @@ impl<K, V> RawTable<K, V> {
     /// current array.
     pub(crate) fn clear_no_drop(&mut self) {
         if self.is_growing() {
-            // SAFETY: the old array came from `alloc_array` with this count.
-            unsafe { free_array::<K, V>(self.old, self.old_count()) };
-            self.old = ptr::null_mut();
-            self.nevacuate = 0;
             self.old_noverflow = 0;
+            self.release_old_array();
         }
+        self.pending_shrink = None;
         for j in 0..self.num_buckets() {
             // SAFETY: `j < 2^b`; writing a header initialises the bucket.
             unsafe { self.bucket(j).init() };
@@ -834,6 +578,17 @@ impl<K, V> RawTable<K, V> {
         self.noverflow = 0;
         self.nevacuate = 0;
         self.old_noverflow = 0;
+        self.pending_shrink = None;
+    }
+
+    /// Frees the old array at the end of a grow (or when clearing).
+    fn release_old_array(&mut self) {
+        debug_assert!(self.is_growing());
+        // SAFETY: every unit has moved (or the table is being cleared): nothing points into the
+        // old array any more, and it came from `alloc_array` with this count.
+        unsafe { free_array::<K, V>(self.old, self.old_count()) };
+        self.old = ptr::null_mut();
+        self.nevacuate = 0;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -843,14 +598,23 @@ impl<K, V> RawTable<K, V> {
     /// An iterator over the live positions. It does not borrow the table: the caller keeps the
     /// table alive and unchanged, except for removals of positions already yielded.
     pub(crate) fn raw_iter(&self) -> RawIter<K, V> {
-        RawIter::new(self, 0, self.num_buckets(), self.len)
+        RawIter::new(self, 0, self.num_chains(), self.len)
+    }
+
+    /// How many chain indices iteration visits: the larger of the two arrays.
+    pub(crate) fn num_chains(&self) -> usize {
+        if self.is_growing() {
+            self.num_buckets().max(self.old_count())
+        } else {
+            self.num_buckets()
+        }
     }
 
     /// An iterator over the chains whose new-bucket index is in `start..end`, for splitting
     /// work (its length is unknown). Same contract as [`raw_iter`](Self::raw_iter).
     #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
     pub(crate) fn raw_iter_range(&self, start: usize, end: usize) -> RawIter<K, V> {
-        RawIter::new(self, start, end.min(self.num_buckets()), usize::MAX)
+        RawIter::new(self, start, end.min(self.num_chains()), usize::MAX)
     }
 
     /// Visits every chain of both arrays, for `stats` and `snapshot`: `visit(old, index, head)`
@@ -919,37 +683,6 @@ impl<K, V> Drop for RawTable<K, V> {
     }
 }
 
-/// Drops the entries `iter` has not yielded yet, continuing past a panicking destructor (a
-/// second panic while unwinding aborts, as with a slice).
-///
-/// # Safety
-/// Every position `iter` yields is live and is not read or dropped again afterwards.
-pub(crate) unsafe fn drop_remaining<K, V>(iter: &mut RawIter<K, V>) {
-    if !Layout::<K, V>::KEY_BOXED
-        && !Layout::<K, V>::VALUE_BOXED
-        && !mem::needs_drop::<K>()
-        && !mem::needs_drop::<V>()
-    {
-        return;
-    }
-    struct DropRest<'a, K, V>(&'a mut RawIter<K, V>);
-    impl<K, V> Drop for DropRest<'_, K, V> {
-        fn drop(&mut self) {
-            for pos in self.0.by_ref() {
-                // SAFETY: runs only while unwinding from the loop below, which stopped right
-                // after the panicking entry; the rest are live and dropped once.
-                unsafe { pos.bucket.drop_entry(pos.index) };
-            }
-        }
-    }
-    let rest = DropRest(iter);
-    for pos in rest.0.by_ref() {
-        // SAFETY: the caller promises each yielded position is live and dropped only here.
-        unsafe { pos.bucket.drop_entry(pos.index) };
-    }
-    mem::forget(rest);
-}
-
 /// `2^b` as a count, or an error when it does not fit.
 fn bucket_count_checked(b: u8) -> Result<usize, TryReserveError> {
     1usize
@@ -957,234 +690,3 @@ fn bucket_count_checked(b: u8) -> Result<usize, TryReserveError> {
         .filter(|_| (b as u32) < usize::BITS - 1)
         .ok_or(TryReserveError::CapacityOverflow)
 }
-
-/// Puts an old chain back as it was when its evacuation is interrupted by a panicking hasher.
-///
-/// Entries are copied, not moved, so the old slots still hold them; only their tophash bytes were
-/// overwritten by `EVACUATED_X`/`EVACUATED_Y` (empty slots by `EVACUATED_EMPTY`, which goes back
-/// to `EMPTY_ONE`: always a correct mark for an empty slot). The k-th `X` mark in chain order is the k-th entry
-/// of the X destination (destinations fill densely, in order), which still holds the original
-/// tophash; likewise for Y. The destinations are then reset, and their overflow buckets returned.
-struct Rollback<'a, K, V> {
-    table: &'a mut RawTable<K, V>,
-    src: BucketPtr<K, V>,
-    x: BucketPtr<K, V>,
-    y: BucketPtr<K, V>,
-}
-
-impl<K, V> Drop for Rollback<'_, K, V> {
-    fn drop(&mut self) {
-        let mut from_x = DestSlots::new(self.x);
-        let mut from_y = DestSlots::new(self.y);
-        let mut bucket = self.src;
-        while !bucket.is_null() {
-            // SAFETY: the old chain and both destination chains are initialised; every X/Y mark
-            // has a matching destination slot, filled in the same order.
-            unsafe {
-                for s in 0..BUCKET_SLOTS {
-                    let top = match bucket.tophash(s) {
-                        EVACUATED_X => from_x.next_tophash(),
-                        EVACUATED_Y => from_y.next_tophash(),
-                        EVACUATED_EMPTY => EMPTY_ONE,
-                        _ => continue,
-                    };
-                    bucket.set_tophash(s, top);
-                }
-                bucket = bucket.overflow();
-            }
-        }
-        for head in [self.x, self.y] {
-            if head.is_null() {
-                continue;
-            }
-            // SAFETY: the destination chain holds only bit copies; its overflow buckets came
-            // from the pool and are unlinked before being returned.
-            unsafe {
-                let mut next = head.overflow();
-                head.init();
-                while !next.is_null() {
-                    let after = next.overflow();
-                    self.table.pool.give_back(next);
-                    self.table.noverflow -= 1;
-                    next = after;
-                }
-            }
-        }
-    }
-}
-
-/// Walks the slots of a densely filled destination chain in order.
-struct DestSlots<K, V> {
-    bucket: BucketPtr<K, V>,
-    index: usize,
-}
-
-impl<K, V> DestSlots<K, V> {
-    fn new(head: BucketPtr<K, V>) -> Self {
-        DestSlots {
-            bucket: head,
-            index: 0,
-        }
-    }
-
-    /// # Safety
-    /// The chain is initialised and has another filled slot.
-    unsafe fn next_tophash(&mut self) -> u8 {
-        if self.index == BUCKET_SLOTS {
-            // SAFETY: forwarded.
-            self.bucket = unsafe { self.bucket.overflow() };
-            self.index = 0;
-        }
-        // SAFETY: forwarded.
-        let top = unsafe { self.bucket.tophash(self.index) };
-        self.index += 1;
-        top
-    }
-}
-
-/// An iterator over live positions, chain by chain (see the module comment for the order).
-pub(crate) struct RawIter<K, V> {
-    buckets: *mut u8,
-    old: *mut u8,
-    old_b: u8,
-    /// The next chain index to visit.
-    next_chain: usize,
-    /// One past the last chain index to visit.
-    end_chain: usize,
-    /// The current chain's head and bucket (null between chains).
-    head: BucketPtr<K, V>,
-    bucket: BucketPtr<K, V>,
-    /// Live slots of `bucket` not yielded yet.
-    live: SlotMask,
-    /// Entries not yielded yet (`usize::MAX` when unknown).
-    remaining: usize,
-}
-
-impl<K, V> Clone for RawIter<K, V> {
-    fn clone(&self) -> Self {
-        RawIter { ..*self }
-    }
-}
-
-// SAFETY: a `RawIter` is a cursor that gives no access by itself; the iterator types that hold
-// one carry a `PhantomData` (`&'a (K, V)`, `&'a mut (K, V)`) or a table that decides their
-// auto traits.
-unsafe impl<K, V> Send for RawIter<K, V> {}
-// SAFETY: as above.
-unsafe impl<K, V> Sync for RawIter<K, V> {}
-
-impl<K, V> RawIter<K, V> {
-    fn new(table: &RawTable<K, V>, start: usize, end: usize, remaining: usize) -> Self {
-        RawIter {
-            buckets: table.buckets,
-            old: table.old,
-            old_b: table.old_b,
-            next_chain: start,
-            end_chain: end.max(start),
-            head: BucketPtr::null(),
-            bucket: BucketPtr::null(),
-            live: SlotMask(0),
-            remaining,
-        }
-    }
-
-    /// An iterator that yields nothing.
-    pub(crate) fn empty() -> Self {
-        RawIter::new(&RawTable::new(), 0, 0, 0)
-    }
-
-    /// Entries not yielded yet, when known.
-    #[inline]
-    #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
-    pub(crate) fn remaining(&self) -> usize {
-        self.remaining
-    }
-
-    /// The chain indices not started yet, for splitting (`start..end`).
-    #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
-    pub(crate) fn chain_range(&self) -> (usize, usize) {
-        (self.next_chain, self.end_chain)
-    }
-
-    /// Shortens this iterator to end before chain `mid`, and returns one over `mid..end`.
-    /// Only for iterators that have not started a chain (fresh range iterators).
-    #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
-    pub(crate) fn split_at(&mut self, mid: usize) -> Self {
-        debug_assert!(self.bucket.is_null() && self.live.is_empty());
-        let mut right = self.clone();
-        right.next_chain = mid;
-        self.end_chain = mid;
-        right
-    }
-
-    #[inline]
-    fn chain_at(&self, j: usize) -> BucketPtr<K, V> {
-        // The view of a table at the time the iterator was made; the same rule as
-        // `RawTable::chain_at`.
-        if !self.old.is_null() {
-            let i = j & ((1usize << self.old_b) - 1);
-            // SAFETY: `i` is an old index; old heads are initialised.
-            let old = unsafe { BucketPtr::<K, V>::at(self.old, i) };
-            // SAFETY: as above.
-            if !unsafe { is_evacuated(old) } {
-                return if i == j { old } else { BucketPtr::null() };
-            }
-        }
-        // SAFETY: `j < 2^b` (end_chain is at most the bucket count), initialised.
-        unsafe { BucketPtr::at(self.buckets, j) }
-    }
-}
-
-impl<K, V> Iterator for RawIter<K, V> {
-    type Item = Position<K, V>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Position<K, V>> {
-        if self.remaining == 0 {
-            return None;
-        }
-        loop {
-            if !self.live.is_empty() {
-                let index = self.live.lowest();
-                self.live = self.live.remove_lowest();
-                self.remaining = self
-                    .remaining
-                    .wrapping_sub((self.remaining != usize::MAX) as usize);
-                return Some(Position {
-                    head: self.head,
-                    bucket: self.bucket,
-                    index,
-                });
-            }
-            if !self.bucket.is_null() {
-                // SAFETY: the current bucket is initialised.
-                self.bucket = unsafe { self.bucket.overflow() };
-            }
-            if self.bucket.is_null() {
-                if self.next_chain >= self.end_chain {
-                    self.remaining = 0;
-                    return None;
-                }
-                self.head = self.chain_at(self.next_chain);
-                self.bucket = self.head;
-                self.next_chain += 1;
-                if self.bucket.is_null() {
-                    continue;
-                }
-            }
-            // SAFETY: a non-null bucket reached from an iterable head is initialised.
-            self.live = match_live(unsafe { self.bucket.tophash_word() });
-        }
-    }
-
-    #[inline]
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.remaining == usize::MAX {
-            (0, None)
-        } else {
-            (self.remaining, Some(self.remaining))
-        }
-    }
-}
-
-impl<K, V> core::iter::FusedIterator for RawIter<K, V> {}
