@@ -170,12 +170,12 @@ impl Default for BenchConfig {
 }
 
 impl BenchConfig {
-    /// A short run for the showcase (about a minute on a 2-core machine): N = 1K and 1M, both key
-    /// types, every workload and implementation, 3 repetitions of at least 10 ms.
+    /// A short run for the showcase (about 70 s on a busy 2-core machine): N = 1K and 1M, both
+    /// key types, every workload and implementation, 5 repetitions of at least 10 ms.
     pub(crate) fn showcase() -> Self {
         BenchConfig {
             sizes: vec![1_000, 1_000_000],
-            reps: Some(3),
+            reps: Some(5),
             min_ms: 10,
             ..BenchConfig::default()
         }
