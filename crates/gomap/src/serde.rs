@@ -38,7 +38,7 @@ where
     S: BuildHasher + Default,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapVisitor<K, V, S>(PhantomData<fn() -> HashMap<K, V, S>>);
+        struct MapVisitor<K, V, S>(PhantomData<HashMap<K, V, S>>);
 
         impl<'de, K, V, S> Visitor<'de> for MapVisitor<K, V, S>
         where
@@ -82,7 +82,7 @@ where
     S: BuildHasher + Default,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SeqVisitor<T, S>(PhantomData<fn() -> HashSet<T, S>>);
+        struct SeqVisitor<T, S>(PhantomData<HashSet<T, S>>);
 
         impl<'de, T, S> Visitor<'de> for SeqVisitor<T, S>
         where

@@ -654,7 +654,7 @@ where
 
     /// Renews a hasher the set built itself when it was emptied (as the map does before an
     /// insert), then looks `value` up for a write: its position, or a free slot prepared for it.
-    fn find_or_prepare<Q>(&mut self, value: &Q) -> (u64, Result<Position<T, ()>, InsertSlot<T, ()>>)
+    fn find_or_prepare<Q>(&mut self, value: &Q) -> (u64, Found<T>)
     where
         Q: Hash + Equivalent<T> + ?Sized,
     {
@@ -672,6 +672,9 @@ where
         (hash, found)
     }
 }
+
+/// A value's position in the table, or a free slot prepared for it.
+type Found<T> = Result<Position<T, ()>, InsertSlot<T, ()>>;
 
 impl<T, S: Default> Default for HashSet<T, S> {
     /// An empty set with `S::default()`, which it may renew when emptied (see [`crate::hash`]).

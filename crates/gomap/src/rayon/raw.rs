@@ -133,6 +133,9 @@ where
     type Item = A::Item;
 
     fn split(mut self) -> (Self, Option<Self>) {
+        // Only range iterators (of unknown length) split: a known count would be wrong in
+        // both halves.
+        debug_assert_eq!(self.iter.remaining(), usize::MAX);
         let (start, end) = self.iter.chain_range();
         if end - start < 2 {
             return (self, None);

@@ -168,7 +168,7 @@ where
 
     #[inline]
     fn next(&mut self) -> Option<T> {
-        while let Some(pos) = self.raw.next() {
+        for pos in self.raw.by_ref() {
             // SAFETY: `pos` is live (the table is borrowed mutably and changed only by removals
             // of positions already yielded); removing it leaves the later positions valid.
             unsafe {
