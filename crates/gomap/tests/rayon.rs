@@ -434,3 +434,61 @@ fn iterators_are_send_and_debug() {
     assert!(format!("{:?}", map.clone().into_par_iter()).contains("IntoParIter"));
     assert!(format!("{:?}", set.par_drain()).contains("ParDrain"));
 }
+
+#[test]
+fn par_set_operations_match_sequential() {
+    pool().install(|| {
+        let (growing, _) = growing_set(1000);
+        let sets: Vec<HashSet<u64>> = vec![
+            HashSet::new(),
+            HashSet::from([3]),
+            (0..1000).collect(),
+            (500..5000).step_by(3).collect(),
+            growing,
+        ];
+        for a in &sets {
+            for b in &sets {
+                let seq = |it: &mut dyn Iterator<Item = &u64>| sorted(it.copied().collect());
+                assert_eq!(
+                    sorted(a.par_difference(b).copied().collect()),
+                    seq(&mut a.difference(b))
+                );
+                assert_eq!(
+                    sorted(a.par_symmetric_difference(b).copied().collect()),
+                    seq(&mut a.symmetric_difference(b))
+                );
+                assert_eq!(
+                    sorted(a.par_intersection(b).copied().collect()),
+                    seq(&mut a.intersection(b))
+                );
+                assert_eq!(
+                    sorted(a.par_union(b).copied().collect()),
+                    seq(&mut a.union(b))
+                );
+                assert_eq!(a.par_is_disjoint(b), a.is_disjoint(b));
+                assert_eq!(a.par_is_subset(b), a.is_subset(b));
+                assert_eq!(a.par_is_superset(b), a.is_superset(b));
+                assert_eq!(a.par_eq(b), a == b);
+            }
+        }
+        let a = HashSet::from([1u64]);
+        assert!(format!("{:?}", a.par_union(&a).clone()).contains("ParUnion"));
+    });
+}
+
+#[test]
+fn map_par_eq() {
+    pool().install(|| {
+        for map in maps() {
+            let copy: HashMap<u64, u64> = map.iter().map(|(k, v)| (*k, *v)).collect();
+            assert!(map.par_eq(&copy));
+            let mut other = copy.clone();
+            if let Some((&k, _)) = map.iter().next() {
+                other.insert(k, 12345);
+                assert!(!map.par_eq(&other));
+                other.remove(&k);
+                assert!(!map.par_eq(&other));
+            }
+        }
+    });
+}

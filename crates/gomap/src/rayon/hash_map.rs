@@ -5,7 +5,10 @@ use core::hash::{BuildHasher, Hash};
 use core::marker::PhantomData;
 
 use ::rayon::iter::plumbing::UnindexedConsumer;
-use ::rayon::iter::{FromParallelIterator, IntoParallelIterator, ParallelExtend, ParallelIterator};
+use ::rayon::iter::{
+    FromParallelIterator, IntoParallelIterator, IntoParallelRefIterator, ParallelExtend,
+    ParallelIterator,
+};
 
 use super::raw::{drive_exclusive, drive_owned, drive_shared};
 use crate::iter::Iter;
@@ -377,6 +380,30 @@ impl<K: Send, V: Send, S> HashMap<K, V, S> {
         ParDrain {
             table: &mut self.table,
         }
+    }
+}
+
+impl<K, V, S> HashMap<K, V, S>
+where
+    K: Eq + Hash + Sync,
+    V: PartialEq + Sync,
+    S: BuildHasher + Sync,
+{
+    /// Returns `true` if the two maps hold the same entries, checking in parallel (feature
+    /// `rayon`).
+    ///
+    /// ```
+    /// let a: gomap::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// let mut b = a.clone();
+    /// assert!(a.par_eq(&b));
+    /// b.insert(5, 6);
+    /// assert!(!a.par_eq(&b));
+    /// ```
+    pub fn par_eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .par_iter()
+                .all(|(k, v)| other.get(k).is_some_and(|w| *v == *w))
     }
 }
 

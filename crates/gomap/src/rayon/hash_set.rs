@@ -4,7 +4,10 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
 use ::rayon::iter::plumbing::UnindexedConsumer;
-use ::rayon::iter::{FromParallelIterator, IntoParallelIterator, ParallelExtend, ParallelIterator};
+use ::rayon::iter::{
+    FromParallelIterator, IntoParallelIterator, IntoParallelRefIterator, ParallelExtend,
+    ParallelIterator,
+};
 
 use super::hash_map;
 use crate::HashSet;
@@ -144,6 +147,176 @@ impl<T: Send, S> HashSet<T, S> {
         ParDrain {
             inner: self.map.par_drain(),
         }
+    }
+}
+
+/// Declares a parallel set-operation iterator over two borrowed sets.
+macro_rules! set_op {
+    ($(#[$doc:meta])* $name:ident, |$a:ident, $b:ident| $body:expr) => {
+        $(#[$doc])*
+        pub struct $name<'a, T, S> {
+            a: &'a HashSet<T, S>,
+            b: &'a HashSet<T, S>,
+        }
+
+        impl<T, S> Clone for $name<'_, T, S> {
+            fn clone(&self) -> Self {
+                $name { a: self.a, b: self.b }
+            }
+        }
+
+        impl<T, S> fmt::Debug for $name<'_, T, S> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+
+        impl<'a, T, S> ParallelIterator for $name<'a, T, S>
+        where
+            T: Eq + Hash + Sync,
+            S: BuildHasher + Sync,
+        {
+            type Item = &'a T;
+
+            fn drive_unindexed<C>(self, consumer: C) -> C::Result
+            where
+                C: UnindexedConsumer<Self::Item>,
+            {
+                let ($a, $b) = (self.a, self.b);
+                $body.drive_unindexed(consumer)
+            }
+        }
+    };
+}
+
+set_op!(
+    /// A parallel iterator over the values in one set but not another, from
+    /// [`HashSet::par_difference`].
+    ParDifference,
+    |a, b| a.par_iter().filter(move |v| !b.contains(*v))
+);
+set_op!(
+    /// A parallel iterator over the values in both of two sets, from
+    /// [`HashSet::par_intersection`]. It walks the smaller set.
+    ParIntersection,
+    |a, b| {
+        let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        small.par_iter().filter(move |v| large.contains(*v))
+    }
+);
+set_op!(
+    /// A parallel iterator over the values in exactly one of two sets, from
+    /// [`HashSet::par_symmetric_difference`].
+    ParSymmetricDifference,
+    |a, b| a.par_difference(b).chain(b.par_difference(a))
+);
+set_op!(
+    /// A parallel iterator over the values in either of two sets, each once, from
+    /// [`HashSet::par_union`].
+    ParUnion,
+    |a, b| {
+        let (large, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+        large.par_iter().chain(small.par_difference(large))
+    }
+);
+
+impl<T, S> HashSet<T, S>
+where
+    T: Eq + Hash + Sync,
+    S: BuildHasher + Sync,
+{
+    /// Returns a parallel iterator over the values in `self` but not in `other` (feature
+    /// `rayon`).
+    ///
+    /// ```
+    /// use rayon::prelude::*;
+    ///
+    /// let a: gomap::HashSet<u32> = (0..100).collect();
+    /// let b: gomap::HashSet<u32> = (50..150).collect();
+    /// assert_eq!(a.par_difference(&b).count(), 50);
+    /// ```
+    pub fn par_difference<'a>(&'a self, other: &'a Self) -> ParDifference<'a, T, S> {
+        ParDifference { a: self, b: other }
+    }
+
+    /// Returns a parallel iterator over the values in `self` or in `other` but not in both
+    /// (feature `rayon`).
+    ///
+    /// ```
+    /// use rayon::prelude::*;
+    ///
+    /// let a: gomap::HashSet<u32> = (0..100).collect();
+    /// let b: gomap::HashSet<u32> = (50..150).collect();
+    /// assert_eq!(a.par_symmetric_difference(&b).count(), 100);
+    /// ```
+    pub fn par_symmetric_difference<'a>(
+        &'a self,
+        other: &'a Self,
+    ) -> ParSymmetricDifference<'a, T, S> {
+        ParSymmetricDifference { a: self, b: other }
+    }
+
+    /// Returns a parallel iterator over the values in both `self` and `other` (feature
+    /// `rayon`). It walks the smaller set.
+    ///
+    /// ```
+    /// use rayon::prelude::*;
+    ///
+    /// let a: gomap::HashSet<u32> = (0..100).collect();
+    /// let b: gomap::HashSet<u32> = (50..150).collect();
+    /// assert_eq!(a.par_intersection(&b).count(), 50);
+    /// ```
+    pub fn par_intersection<'a>(&'a self, other: &'a Self) -> ParIntersection<'a, T, S> {
+        ParIntersection { a: self, b: other }
+    }
+
+    /// Returns a parallel iterator over the values in `self` or in `other`, each once
+    /// (feature `rayon`).
+    ///
+    /// ```
+    /// use rayon::prelude::*;
+    ///
+    /// let a: gomap::HashSet<u32> = (0..100).collect();
+    /// let b: gomap::HashSet<u32> = (50..150).collect();
+    /// assert_eq!(a.par_union(&b).count(), 150);
+    /// ```
+    pub fn par_union<'a>(&'a self, other: &'a Self) -> ParUnion<'a, T, S> {
+        ParUnion { a: self, b: other }
+    }
+
+    /// Returns `true` if `self` and `other` have no value in common, checking in parallel
+    /// (feature `rayon`). It walks the smaller set.
+    pub fn par_is_disjoint(&self, other: &Self) -> bool {
+        let (small, large) = if self.len() <= other.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        small.par_iter().all(|v| !large.contains(v))
+    }
+
+    /// Returns `true` if every value of `self` is in `other`, checking in parallel (feature
+    /// `rayon`).
+    pub fn par_is_subset(&self, other: &Self) -> bool {
+        self.len() <= other.len() && self.par_iter().all(|v| other.contains(v))
+    }
+
+    /// Returns `true` if every value of `other` is in `self`, checking in parallel (feature
+    /// `rayon`).
+    pub fn par_is_superset(&self, other: &Self) -> bool {
+        other.par_is_subset(self)
+    }
+
+    /// Returns `true` if the two sets hold the same values, checking in parallel (feature
+    /// `rayon`).
+    ///
+    /// ```
+    /// let a: gomap::HashSet<u32> = (0..1000).collect();
+    /// let b: gomap::HashSet<u32> = (0..1000).rev().collect();
+    /// assert!(a.par_eq(&b));
+    /// ```
+    pub fn par_eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.par_is_subset(other)
     }
 }
 
