@@ -550,3 +550,53 @@ fn drops_are_exact() {
     }
     assert_eq!(drops.get(), 6 + 498);
 }
+
+/// Over 128 bytes, so the set stores it out of line.
+#[derive(Clone, Debug)]
+struct Big {
+    key: u32,
+    tag: u32,
+    _pad: [u8; 200],
+}
+
+fn big(key: u32, tag: u32) -> Big {
+    Big {
+        key,
+        tag,
+        _pad: [7; 200],
+    }
+}
+
+impl PartialEq for Big {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Big {}
+impl Hash for Big {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+    }
+}
+
+#[test]
+fn out_of_line_values() {
+    let mut set = HashSet::new();
+    for i in 0..2000 {
+        assert!(set.insert(big(i, 0)));
+    }
+    for i in 0..2000 {
+        assert_eq!(set.replace(big(i, 1)).unwrap().tag, 0);
+        assert_eq!(set.get_or_insert(big(i, 2)).tag, 1);
+    }
+    assert_eq!(set.get_or_insert(big(5000, 3)).tag, 3);
+    assert_eq!(set.take(&big(5000, 0)).unwrap().tag, 3);
+    let removed = set.extract_if(|b| b.key % 2 == 0).count();
+    assert_eq!(removed, 1000);
+    assert!(set.iter().all(|b| b.key % 2 == 1 && b.tag == 1));
+    let clone = set.clone();
+    assert_eq!(clone, set);
+    assert_eq!(set.drain().count(), 1000);
+    assert!(set.is_empty());
+    assert_eq!(clone.into_iter().filter(|b| b.tag == 1).count(), 1000);
+}

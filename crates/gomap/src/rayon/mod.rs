@@ -3,7 +3,9 @@
 //! [`HashMap`](crate::HashMap) and [`HashSet`](crate::HashSet) implement rayon's
 //! `IntoParallelIterator` (by value, by reference, and for maps by mutable reference, which gives
 //! them `par_iter` and `par_iter_mut` through rayon's prelude), `ParallelExtend` and
-//! `FromParallelIterator`, and have `par_keys`, `par_values`, `par_values_mut` and `par_drain`.
+//! `FromParallelIterator`, and have `par_keys`, `par_values`, `par_values_mut` and `par_drain`;
+//! sets also have hashbrown's parallel set operations (`par_difference`, `par_union`, ...,
+//! `par_is_subset`, `par_eq`), and maps `par_eq`.
 //!
 //! The iterators are real parallel producers, not a sequential walk into a `Vec`: iteration
 //! visits chains by bucket index (an old chain that has not been evacuated yet is visited once, at
