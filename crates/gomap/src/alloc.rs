@@ -58,6 +58,39 @@ pub(crate) unsafe fn free_array<K, V>(ptr: *mut u8, n: usize) {
     unsafe { alloc::dealloc(ptr, layout) }
 }
 
+/// Granularity of [`release_pages`]: a multiple of every common page size (4, 16 and 64 KiB).
+const RELEASE_ALIGN: usize = 64 << 10;
+
+/// Hands the whole pages inside `start..end` back to the operating system (Linux:
+/// `madvise(MADV_DONTNEED)`); elsewhere does nothing. The memory stays allocated and reads as
+/// zeros (or stale data) afterwards: the caller must never read it again, only free it.
+///
+/// Why: freeing a large array whose pages were all touched unmaps them all at once (measured here:
+/// 5 ms for 151 MB, 18 ms for 302 MB), a stall at the end of every large grow. Released a piece at
+/// a time as evacuation passes, the final free finds almost nothing left to unmap.
+///
+/// # Safety
+/// `start..end` lies inside one live allocation that the caller owns and will not read again.
+pub(crate) unsafe fn release_pages(start: *mut u8, end: *mut u8) {
+    let from = (start as usize).div_ceil(RELEASE_ALIGN) * RELEASE_ALIGN;
+    let to = (end as usize) / RELEASE_ALIGN * RELEASE_ALIGN;
+    if from >= to {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    // SAFETY: whole pages inside an allocation the caller owns and never reads again; the result
+    // is ignored because a refused hint changes nothing (the memory is freed later anyway).
+    unsafe {
+        libc::madvise(
+            start
+                .wrapping_add(from - start as usize)
+                .cast::<libc::c_void>(),
+            to - from,
+            libc::MADV_DONTNEED,
+        );
+    }
+}
+
 /// The smallest and largest slab, in buckets (the first is the slab header).
 const MIN_SLAB: usize = 8;
 const MAX_SLAB: usize = 4096;

@@ -40,9 +40,13 @@ pub struct OldArray {
 /// One chain: a bucket and its overflow buckets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Chain {
-    /// False for a new bucket whose old chain has not been evacuated yet: its memory is not
-    /// initialised, and it holds nothing.
+    /// False for a new bucket whose old chain has not been evacuated yet (its memory is not
+    /// initialised, and it holds nothing), and for an old chain that was evacuated and whose
+    /// memory went back to the operating system (see [`released`](Self::released)).
     pub initialised: bool,
+    /// An old chain below the evacuation frontier whose memory was handed back to the operating
+    /// system during a large grow; it was evacuated, and its tophash bytes are gone.
+    pub released: bool,
     /// The tophash bytes of each bucket of the chain, head first.
     pub tophash: Vec<[u8; 8]>,
 }
@@ -59,9 +63,11 @@ impl Chain {
 
     /// Whether the chain (an old one) has been evacuated.
     pub fn evacuated(&self) -> bool {
-        self.tophash
-            .first()
-            .is_some_and(|t| crate::bucket::is_evacuated_mark(t[0]))
+        self.released
+            || self
+                .tophash
+                .first()
+                .is_some_and(|t| crate::bucket::is_evacuated_mark(t[0]))
     }
 }
 
@@ -81,6 +87,7 @@ impl Snapshot {
         table.for_each_chain(|old, _, head: BucketPtr<K, V>| {
             let mut chain = Chain {
                 initialised: !head.is_null(),
+                released: old && head.is_null(),
                 tophash: Vec::new(),
             };
             let mut bucket = head;

@@ -79,6 +79,8 @@ impl Stats {
         }
         table.for_each_chain(|old, _, head: BucketPtr<K, V>| {
             if head.is_null() {
+                // An old chain whose memory was released has been evacuated.
+                stats.evacuated += old as usize;
                 return;
             }
             // SAFETY: `for_each_chain` yields initialised heads of this table.

@@ -28,10 +28,10 @@
 use core::mem::{self, ManuallyDrop};
 
 use super::{bucket_count_checked, RawTable};
-use crate::alloc::{alloc_array, array_layout};
+use crate::alloc::{alloc_array, array_layout, release_pages};
 use crate::bucket::{
-    is_evacuated, match_empty, match_live, BucketPtr, BUCKET_SLOTS, EMPTY_ONE, EVACUATED_EMPTY,
-    EVACUATED_X, EVACUATED_Y,
+    is_evacuated, match_empty, match_live, BucketPtr, Layout, BUCKET_SLOTS, EMPTY_ONE,
+    EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y,
 };
 use crate::table::{log2_buckets_for, over_load_factor};
 use crate::TryReserveError;
@@ -133,8 +133,8 @@ impl<K, V> RawTable<K, V> {
 
     /// Evacuates unit `u` (if it has not moved) and advances `nevacuate`.
     fn evacuate(&mut self, u: usize, hasher: &impl Fn(&K) -> u64) {
-        // SAFETY: growing, and `u < units <= 2^old_b`; old heads are initialised.
-        let moved = unsafe { is_evacuated(self.old_bucket(u)) };
+        // SAFETY: growing, and `u < units <= 2^old_b`.
+        let moved = unsafe { self.old_moved(u) };
         if !moved {
             self.evacuate_unit(u, hasher);
         }
@@ -255,7 +255,39 @@ impl<K, V> RawTable<K, V> {
         if self.nevacuate == units {
             debug_assert_eq!(self.old_noverflow, 0);
             self.release_old_array();
+        } else {
+            self.release_evacuated();
         }
+    }
+
+    /// Hands the old array's memory below `nevacuate` back to the OS, 256 KiB at a time, so that
+    /// freeing the array at the end of the grow does not stall (see `alloc::release_pages`).
+    /// Nothing reads an old head below `nevacuate` (see `old_moved`).
+    fn release_evacuated(&mut self) {
+        const PIECE: usize = 256 << 10;
+        const MIN_ARRAY: usize = 1 << 20;
+        let size = Layout::<K, V>::SIZE;
+        let old_count = self.old_count();
+        if old_count.saturating_mul(size) < MIN_ARRAY {
+            return;
+        }
+        let units = self.units();
+        let sources = old_count / units;
+        if (self.nevacuate - self.released) * size * sources < PIECE {
+            return;
+        }
+        for m in 0..sources {
+            let first = m * units;
+            // SAFETY: the ranges lie inside the old array; their units have all moved, and
+            // nothing reads an old head below `nevacuate`.
+            unsafe {
+                release_pages(
+                    self.old.add((first + self.released) * size),
+                    self.old.add((first + self.nevacuate) * size),
+                );
+            }
+        }
+        self.released = self.nevacuate;
     }
 
     // -----------------------------------------------------------------------------------------

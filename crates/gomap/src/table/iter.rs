@@ -49,6 +49,9 @@ pub(crate) struct RawIter<K, V> {
     b: u8,
     old: *mut u8,
     old_b: u8,
+    /// Units below `nevacuate` have moved (their old heads are not read).
+    units_mask: usize,
+    nevacuate: usize,
     /// The next chain index to visit.
     next_chain: usize,
     /// One past the last chain index to visit.
@@ -82,6 +85,12 @@ impl<K, V> RawIter<K, V> {
             b: table.b,
             old: table.old,
             old_b: table.old_b,
+            units_mask: if table.is_growing() {
+                table.units() - 1
+            } else {
+                0
+            },
+            nevacuate: table.nevacuate,
             next_chain: start,
             end_chain: end.max(start),
             head: BucketPtr::null(),
@@ -126,10 +135,13 @@ impl<K, V> RawIter<K, V> {
     fn chain_at(&self, t: usize) -> BucketPtr<K, V> {
         if !self.old.is_null() {
             let i = t & ((1usize << self.old_b) - 1);
-            // SAFETY: `i` is an old index; old heads are initialised.
+            // SAFETY: `i` is an old index; its head is read only when its unit is at or past
+            // `nevacuate` (below it, the memory may have been released), and is initialised.
             let old = unsafe { BucketPtr::<K, V>::at(self.old, i) };
-            // SAFETY: as above.
-            if !unsafe { is_evacuated(old) } {
+            let moved = (i & self.units_mask) < self.nevacuate
+                // SAFETY: as above.
+                || unsafe { is_evacuated(old) };
+            if !moved {
                 return if i == t { old } else { BucketPtr::null() };
             }
         }

@@ -148,8 +148,10 @@ pub(crate) struct RawTable<K, V> {
     noverflow: usize,
     /// The old array while growing, else null.
     old: *mut u8,
-    /// Every old chain below this index has been evacuated.
+    /// Every unit below this index has been evacuated.
     nevacuate: usize,
+    /// The old array's memory for units below this index went back to the OS (never read).
+    released: usize,
     /// Overflow buckets still linked into the old array's chains.
     old_noverflow: usize,
     /// A shrink asked for by `shrink_to` that takes more than one grow: the log2 bucket count to
@@ -180,6 +182,7 @@ impl<K, V> RawTable<K, V> {
             noverflow: 0,
             old: ptr::null_mut(),
             nevacuate: 0,
+            released: 0,
             old_noverflow: 0,
             pending_shrink: None,
             pool: OverflowPool::new(),
@@ -247,6 +250,17 @@ impl<K, V> RawTable<K, V> {
         1usize << self.old_b
     }
 
+    /// Whether old chain `i` has moved. Units below `nevacuate` have, and their memory may have
+    /// been released, so their heads are not read.
+    ///
+    /// # Safety
+    /// The table is growing and `i < 2^old_b`.
+    #[inline(always)]
+    unsafe fn old_moved(&self, i: usize) -> bool {
+        // SAFETY: forwarded; the head is read only when its unit is at or past `nevacuate`.
+        (i & (self.units() - 1)) < self.nevacuate || unsafe { is_evacuated(self.old_bucket(i)) }
+    }
+
     /// Bucket `j` of the current array.
     ///
     /// # Safety
@@ -283,13 +297,11 @@ impl<K, V> RawTable<K, V> {
         // in range.
         let head = unsafe { self.bucket(h & self.mask()) };
         if self.is_growing() {
-            // SAFETY: growing, and the old mask keeps the index in range; old heads are always
-            // initialised.
-            unsafe {
-                let old = self.old_bucket(h & (self.old_count() - 1));
-                if !is_evacuated(old) {
-                    return old;
-                }
+            let i = h & (self.old_count() - 1);
+            // SAFETY: growing, and the old mask keeps the index in range.
+            if !unsafe { self.old_moved(i) } {
+                // SAFETY: as above; a head that has not moved is initialised.
+                return unsafe { self.old_bucket(i) };
             }
         }
         head
@@ -577,6 +589,7 @@ impl<K, V> RawTable<K, V> {
         self.len = 0;
         self.noverflow = 0;
         self.nevacuate = 0;
+        self.released = 0;
         self.old_noverflow = 0;
         self.pending_shrink = None;
     }
@@ -589,6 +602,7 @@ impl<K, V> RawTable<K, V> {
         unsafe { free_array::<K, V>(self.old, self.old_count()) };
         self.old = ptr::null_mut();
         self.nevacuate = 0;
+        self.released = 0;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -618,18 +632,25 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Visits every chain of both arrays, for `stats` and `snapshot`: `visit(old, index, head)`
-    /// with `head` null for a new bucket that is not initialised yet.
+    /// with `head` null for a new bucket that is not initialised yet, or for an old chain that
+    /// was evacuated and whose memory went back to the OS.
     pub(crate) fn for_each_chain(&self, mut visit: impl FnMut(bool, usize, BucketPtr<K, V>)) {
         if self.is_growing() {
+            let units = self.units();
             for i in 0..self.old_count() {
-                // SAFETY: old heads are initialised.
-                visit(true, i, unsafe { self.old_bucket(i) });
+                let head = if (i & (units - 1)) < self.released {
+                    BucketPtr::null()
+                } else {
+                    // SAFETY: old heads whose memory was not released are initialised.
+                    unsafe { self.old_bucket(i) }
+                };
+                visit(true, i, head);
             }
         }
         for j in 0..self.num_buckets() {
             let initialised = !self.is_growing() || {
-                // SAFETY: old index, initialised head.
-                unsafe { is_evacuated(self.old_bucket(j & (self.old_count() - 1))) }
+                // SAFETY: growing, and the index is masked to the old array.
+                unsafe { self.old_moved(j & (self.old_count() - 1)) }
             };
             let head = if initialised {
                 // SAFETY: `j < 2^b`, initialised.
