@@ -273,9 +273,8 @@ where
     S: BuildHasher,
 {
     /// Makes room for `additional` more values: the next `additional` inserts do not replace
-    /// the bucket array.
-    ///
-    /// Computes in **O(n)** time when it has to move the values, else **O(1)**.
+    /// the bucket array. Like [`HashMap::reserve`], it finishes a resize under way, and a larger
+    /// array it installs is filled incrementally by later writes.
     ///
     /// # Panics
     /// Panics if the capacity overflows `usize`; aborts if the allocation fails.
@@ -301,9 +300,11 @@ where
         self.map.try_reserve(additional)
     }
 
-    /// Shrinks the capacity as much as the values allow. Finishes any grow under way.
+    /// Shrinks the capacity as much as the values allow.
     ///
-    /// Computes in **O(n)** time.
+    /// Like every change of size, the shrink is incremental (see [`HashMap::shrink_to_fit`]):
+    /// the values move to the smaller array over later writes, or at once with
+    /// [`finish_growth`](Self::finish_growth). An empty set frees its memory at once.
     ///
     /// ```
     /// let mut set: gomap::HashSet<u32> = (0..1000).collect();
@@ -315,9 +316,8 @@ where
         self.map.shrink_to_fit();
     }
 
-    /// Shrinks the capacity, keeping at least `min_capacity` (and room for every value).
-    ///
-    /// Computes in **O(n)** time.
+    /// Shrinks the capacity, keeping at least `min_capacity` (and room for every value);
+    /// incremental, like [`shrink_to_fit`](Self::shrink_to_fit).
     ///
     /// ```
     /// let mut set: gomap::HashSet<u32> = (0..1000).collect();
@@ -329,8 +329,8 @@ where
         self.map.shrink_to(min_capacity);
     }
 
-    /// Finishes a grow under way now rather than over later writes (see
-    /// [`HashMap::finish_growth`]). Does nothing when not growing.
+    /// Finishes a grow or shrink under way now rather than over later writes (see
+    /// [`HashMap::finish_growth`]). Does nothing when not resizing.
     ///
     /// Computes in **O(old buckets)** time.
     pub fn finish_growth(&mut self) {
