@@ -255,22 +255,36 @@ fn a_same_size_grow_evacuates_without_hashing_stored_keys() {
 fn a_hash_that_panics_in_finish_growth_reserve_or_shrink_leaves_the_map_whole() {
     quiet_expected_panics();
     let t = Tracker::new();
-    let (mut map, _) = growing_map(t, 1);
+    let (mut map, next) = growing_map(t, 1);
     let before = contents(&map);
     poison_all_but(t, &map, &[]);
+    // finish_growth evacuates (and hashes) at once.
     assert!(panics(|| map.finish_growth()));
     assert_eq!(contents(&map), before);
+    // reserve finishes the grow under way first.
     assert!(panics(|| map.reserve(100_000)));
     assert_eq!(contents(&map), before);
     t.panic_in_hash_for(None);
     map.finish_growth();
-    // Now a rebuild to a smaller array: remove most, then shrink with hashing broken.
+    // A reserve of more than 64x rebuilds at once, hashing every key.
+    poison_all_but(t, &map, &[]);
+    let cap = map.capacity();
+    assert!(panics(|| map.reserve(map.len() * 200)));
+    assert_eq!(contents(&map), before);
+    assert_eq!(map.capacity(), cap, "a failed reserve changes nothing");
+    // A smaller reserve starts an incremental grow, which later writes carry out.
+    map.reserve(map.len() * 10);
+    assert!(map.capacity() >= map.len() * 11);
+    assert!(panics(|| map.insert(t.make(next + 1), t.make(VALUE_ID))));
+    assert_eq!(contents(&map), before);
+    t.panic_in_hash_for(None);
+    map.finish_growth();
+    // A shrink, whether or not its evacuation needs hashes, keeps every entry.
     map.retain(|k, _| k.id % 8 == 0);
     let before = contents(&map);
     poison_all_but(t, &map, &[]);
-    assert!(panics(|| map.shrink_to_fit()));
-    assert_eq!(contents(&map), before);
-    assert!(panics(|| map.reserve(100_000)));
+    map.shrink_to_fit();
+    let _ = panics(|| map.finish_growth());
     assert_eq!(contents(&map), before);
     t.panic_in_hash_for(None);
     assert_whole_and_usable(t, map, &before);

@@ -128,24 +128,56 @@ impl Hasher for BadHasherState {
 // Invariants, checked through the introspection API after every step.
 // ---------------------------------------------------------------------------------------------
 
+/// What a step did, as far as the growth rules care.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Step {
+    /// Inserted a new key or removed a present one: a write that must do grow work.
+    pub(crate) write: bool,
+    /// Added a key by any means.
+    pub(crate) added: bool,
+    /// Asked for capacity (`reserve`, `try_reserve`, `extend`): may start a grow of any
+    /// power-of-two step up to 64x.
+    pub(crate) reserve: bool,
+    /// Asked to shrink (`shrink_to`, `shrink_to_fit`): may start shrinking steps, now or on
+    /// later writes.
+    pub(crate) shrink: bool,
+}
+
+/// A grow being watched.
+#[derive(Clone, Copy, Debug)]
+struct Watch {
+    old_buckets: usize,
+    buckets: usize,
+    /// Units of evacuation: `min(old_buckets, buckets)`; the grow ends within this many writes.
+    units: usize,
+    /// Writes counted since the grow was first seen.
+    writes: usize,
+}
+
 /// Checks a map's structural invariants after each step of a test, and that a grow, once seen,
-/// finishes within `old_buckets` writes.
+/// finishes within `min(old_buckets, buckets)` writes (so within `old_buckets`).
+///
+/// The growth model (DESIGN.md, and `src/table/grow.rs`): a grow started by an insert doubles
+/// (past 6.5 entries per bucket) or keeps the size (when overflow buckets piled up); `reserve`
+/// may grow straight to its final size (up to 64x in one step); `shrink_to`/`shrink_to_fit`
+/// shrink in steps of up to 64x. All of them are incremental.
 ///
 /// What counts as a write for the growth bound is what the spec promises: an insert of a new key
 /// or a removal of a present key (both do grow work first). Operations that end a grow at once
-/// (`clear`, `drain`, `reserve`, `shrink_*`, `finish_growth`) simply end the watch.
+/// (`clear`, `drain`, `reserve`, `finish_growth`) simply end the watch.
 #[derive(Debug, Default)]
 pub(crate) struct Checker {
-    /// While a grow is under way: its old bucket count, and writes counted since it was seen.
-    watch: Option<(usize, usize)>,
-    /// The last grow that was watched to its end was a same-size grow, and no key was added
-    /// since it ended (see `check_load`).
-    after_same_size: bool,
-    /// Whether the last grow watched was a same-size grow.
-    watch_same_size: bool,
+    watch: Option<Watch>,
+    /// After a grow ends, keys added during it may leave the load above 6.5 per bucket (Go has
+    /// the same slack) until the next new key starts a grow: at most one per unit.
+    overfull_allowance: usize,
+    /// A shrink was asked for at some point: shrinking grows may be seen.
+    shrink_requested: bool,
     /// Grows seen starting, by kind.
     pub(crate) doubling_grows: usize,
     pub(crate) same_size_grows: usize,
+    pub(crate) reserve_grows: usize,
+    pub(crate) shrinks: usize,
     /// Steps checked.
     pub(crate) steps: usize,
     /// Run the O(buckets) checks (stats, iteration, snapshot) every this many steps; 0: adapt
@@ -165,9 +197,9 @@ impl Checker {
     }
 
     /// A checker for big maps: the O(buckets) checks run every `max(1, buckets / 32)` steps (so
-    /// they cost O(32) per step on average), and whenever the capacity changed (which a doubling
-    /// grow does). The growth bound is then checked at those points, counting writes from the
-    /// step where the grow was first seen, which can only make the bound tighter.
+    /// they cost O(32) per step on average), and whenever the capacity changed (which every grow
+    /// but a same-size one does). The growth bound is then checked at those points, counting
+    /// writes from the step where the grow was first seen, which can only make it tighter.
     pub(crate) fn adaptive() -> Self {
         Checker {
             sparse_every: 0,
@@ -176,42 +208,36 @@ impl Checker {
         }
     }
 
-    /// Checks `map` after a step. `write` says whether the step inserted a new key or removed a
-    /// present one; `added` whether it added a key (by any means).
+    /// Checks `map` after a step that did `step`.
     #[track_caller]
-    pub(crate) fn check<K, V, S>(&mut self, map: &HashMap<K, V, S>, write: bool, added: bool) {
+    pub(crate) fn check<K, V, S>(&mut self, map: &HashMap<K, V, S>, step: Step) {
         self.steps += 1;
-        if added {
-            self.after_same_size = false;
+        if step.added {
+            self.overfull_allowance = 0;
+        }
+        if step.shrink {
+            self.shrink_requested = true;
         }
         if let Some(w) = self.watch.as_mut() {
-            if write {
-                w.1 += 1;
+            if step.write {
+                w.writes += 1;
             }
         }
         let capacity_changed = self.last_capacity != map.capacity();
         self.last_capacity = map.capacity();
-        assert!(
-            map.len() <= map.capacity(),
-            "capacity() >= len(), as std promises: len {} capacity {}",
-            map.len(),
-            map.capacity()
-        );
         let buckets = map.capacity() * 2 / 13;
         let every = if self.sparse_every == 0 {
             (buckets / self.cheap_buckets.max(1)).max(1)
         } else {
             self.sparse_every
         };
-        let full = capacity_changed || self.steps % every == 0;
-        if !full {
-            return;
+        if capacity_changed || step.reserve || step.shrink || self.steps % every == 0 {
+            self.full_check(map, step);
         }
-        self.full_check(map);
     }
 
     #[track_caller]
-    fn full_check<K, V, S>(&mut self, map: &HashMap<K, V, S>) {
+    fn full_check<K, V, S>(&mut self, map: &HashMap<K, V, S>, step: Step) {
         let s = map.stats();
         assert_eq!(s.len, map.len(), "stats().len");
         assert_eq!(s.capacity, map.capacity(), "stats().capacity");
@@ -223,54 +249,14 @@ impl Checker {
             assert_eq!(s.buckets, 1usize << s.log2_buckets, "buckets == 2^B");
         }
         if s.growing {
-            if s.same_size_grow {
-                assert_eq!(s.old_buckets, s.buckets, "a same-size grow keeps the size");
-            } else {
-                assert_eq!(s.old_buckets * 2, s.buckets, "a doubling grow doubles");
-            }
-            assert!(s.nevacuate < s.old_buckets, "nevacuate {s:?}");
-            assert!(s.evacuated <= s.old_buckets);
-            assert!(
-                s.evacuated >= s.nevacuate,
-                "every chain below nevacuate is evacuated: {s:?}"
-            );
-            match self.watch {
-                None => {
-                    if s.same_size_grow {
-                        self.same_size_grows += 1;
-                    } else {
-                        self.doubling_grows += 1;
-                    }
-                    self.watch_same_size = s.same_size_grow;
-                    self.watch = Some((s.old_buckets, 0));
-                }
-                Some((old, writes)) => {
-                    if old != s.old_buckets {
-                        // A grow ended and another began without us seeing the gap; only
-                        // possible when this step ended one and started the next.
-                        self.watch = Some((s.old_buckets, 0));
-                        self.watch_same_size = s.same_size_grow;
-                        if s.same_size_grow {
-                            self.same_size_grows += 1;
-                        } else {
-                            self.doubling_grows += 1;
-                        }
-                    } else {
-                        assert!(
-                            writes < old,
-                            "a grow from {old} buckets is still under way after {writes} \
-                             writes: {s:?}"
-                        );
-                    }
-                }
-            }
+            self.check_grow(&s, step);
         } else {
             assert_eq!(s.old_buckets, 0);
             assert_eq!(s.nevacuate, 0);
             assert_eq!(s.evacuated, 0);
             assert!(!s.same_size_grow);
-            if self.watch.take().is_some() && self.watch_same_size {
-                self.after_same_size = true;
+            if let Some(w) = self.watch.take() {
+                self.overfull_allowance = w.units;
             }
             self.check_load(&s);
         }
@@ -300,11 +286,66 @@ impl Checker {
         assert_eq!(live, map.len(), "snapshot live slots == len()");
     }
 
+    #[track_caller]
+    fn check_grow(&mut self, s: &gomap::Stats, step: Step) {
+        let (old, new) = (s.old_buckets, s.buckets);
+        assert!(old.is_power_of_two(), "{s:?}");
+        assert_eq!(s.same_size_grow, old == new, "same_size_grow: {s:?}");
+        assert!(
+            new <= old * 64 && old <= new * 64,
+            "at most 64x per grow: {s:?}"
+        );
+        let units = old.min(new);
+        assert!(s.nevacuate < units, "nevacuate below the unit count: {s:?}");
+        assert!(s.evacuated <= old);
+        assert!(
+            s.evacuated >= s.nevacuate,
+            "every unit below nevacuate is evacuated: {s:?}"
+        );
+        let same = self
+            .watch
+            .is_some_and(|w| (w.old_buckets, w.buckets) == (old, new));
+        if same {
+            let w = self.watch.unwrap();
+            assert!(
+                w.writes < w.units,
+                "a grow from {old} to {new} buckets is still under way after {} writes: {s:?}",
+                w.writes
+            );
+            return;
+        }
+        // A grow seen for the first time.
+        if new == old {
+            self.same_size_grows += 1;
+        } else if new == 2 * old {
+            self.doubling_grows += 1;
+        } else if new > old {
+            assert!(
+                step.reserve,
+                "only reserve grows more than 2x (from {old} to {new}): {s:?}"
+            );
+            self.reserve_grows += 1;
+        } else {
+            assert!(
+                self.shrink_requested,
+                "a shrink (from {old} to {new}) nobody asked for: {s:?}"
+            );
+            self.shrinks += 1;
+        }
+        self.watch = Some(Watch {
+            old_buckets: old,
+            buckets: new,
+            units,
+            writes: 0,
+        });
+    }
+
     /// Not growing: the load is at most 6.5 per bucket (8 entries for a single bucket).
     ///
-    /// One exception, inherited from Go: a same-size grow starts below the load factor and more
-    /// keys may arrive while it runs (at most one per old bucket), so right after it ends the
-    /// load may be up to 7.5 per bucket, until the next new key starts a doubling grow.
+    /// One exception, inherited from Go: a grow that does not double (same size, or a shrink)
+    /// starts with room for the entries of the moment, and more keys may arrive while it runs
+    /// (at most one per unit of evacuation), so right after it ends the load may be higher, until
+    /// the next new key starts a doubling grow.
     #[track_caller]
     fn check_load(&self, s: &gomap::Stats) {
         let limit = if s.buckets <= 1 {
@@ -312,17 +353,11 @@ impl Checker {
         } else {
             13 * s.buckets / 2
         };
-        if self.after_same_size {
-            assert!(
-                s.len <= limit + s.buckets,
-                "load after a same-size grow: {s:?}"
-            );
-        } else {
-            assert!(
-                s.len <= limit,
-                "load factor exceeded while not growing: {s:?}"
-            );
-        }
+        assert!(
+            s.len <= limit + self.overfull_allowance,
+            "load factor exceeded while not growing: {s:?} (allowance {})",
+            self.overfull_allowance
+        );
         assert_eq!(s.capacity, if s.buckets == 0 { 0 } else { limit });
     }
 }
