@@ -44,11 +44,27 @@ fn growing_map(min_len: u64) -> HashMap<u64, u64> {
     map
 }
 
-/// Every map the equality tests run on: each size, and two maps in the middle of a grow.
+/// A map that held `n` entries, kept one in 16, and is in the middle of shrinking: its old
+/// (larger) array has more chains than the new one.
+fn shrinking_map(n: u64) -> HashMap<u64, u64> {
+    let mut map = map_of(n);
+    map.retain(|k, _| k % 16 == 0);
+    let buckets = map.stats().buckets;
+    map.shrink_to_fit();
+    let stats = map.stats();
+    assert!(stats.growing && stats.buckets < buckets, "{stats:?}");
+    assert!(stats.old_buckets > stats.buckets);
+    map
+}
+
+/// Every map the equality tests run on: each size, two maps in the middle of a grow and two in
+/// the middle of a shrink.
 fn maps() -> Vec<HashMap<u64, u64>> {
     let mut maps: Vec<_> = SIZES.iter().map(|&n| map_of(n)).collect();
     maps.push(growing_map(1000));
     maps.push(growing_map(200_000));
+    maps.push(shrinking_map(1000));
+    maps.push(shrinking_map(200_000));
     maps
 }
 
@@ -262,6 +278,22 @@ fn counted_map<const PAD: usize>(
     (map, drops)
 }
 
+/// Like `counted_map`, but shrinking: it held `16 * n` entries, kept one in 16 (dropped the rest,
+/// which the counter does not count) and is in the middle of shrinking.
+fn shrinking_counted_map<const PAD: usize>(
+    n: u64,
+) -> (HashMap<u64, Counted<PAD>>, Arc<AtomicUsize>) {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let mut map: HashMap<u64, Counted<PAD>> =
+        (0..16 * n).map(|i| (i, Counted::new(i, &drops))).collect();
+    map.retain(|k, _| k % 16 == 0);
+    map.shrink_to_fit();
+    assert!(map.stats().growing);
+    assert!(map.stats().old_buckets > map.stats().buckets);
+    drops.store(0, Ordering::Relaxed);
+    (map, drops)
+}
+
 fn each_counted_map<const PAD: usize>(
     mut test: impl FnMut(HashMap<u64, Counted<PAD>>, &Arc<AtomicUsize>),
 ) {
@@ -271,6 +303,8 @@ fn each_counted_map<const PAD: usize>(
     }
     let (map, drops) = counted_map::<PAD>(1000, true);
     assert!(map.stats().growing);
+    test(map, &drops);
+    let (map, drops) = shrinking_counted_map::<PAD>(1000);
     test(map, &drops);
 }
 

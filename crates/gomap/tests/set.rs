@@ -629,3 +629,20 @@ fn out_of_line_values() {
     assert!(set.is_empty());
     assert_eq!(clone.into_iter().filter(|b| b.tag == 1).count(), 1000);
 }
+
+#[test]
+fn extract_if_iter_and_drain_on_a_shrinking_set() {
+    let mut set: HashSet<u32> = (0..20_000).collect();
+    set.retain(|v| v % 16 == 0);
+    set.shrink_to_fit();
+    assert!(set.stats().growing);
+    let expect: Vec<u32> = (0..20_000).step_by(16).collect();
+    assert_eq!(sorted(set.iter()), expect);
+    assert_eq!(set.iter().len(), expect.len());
+    let mut odd: Vec<u32> = set.extract_if(|v| v % 32 == 16).collect();
+    odd.sort();
+    assert_eq!(odd, (16..20_000).step_by(32).collect::<Vec<_>>());
+    let mut rest: Vec<u32> = set.drain().collect();
+    rest.sort();
+    assert_eq!(rest, (0..20_000).step_by(32).collect::<Vec<_>>());
+}

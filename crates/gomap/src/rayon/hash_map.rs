@@ -10,7 +10,7 @@ use ::rayon::iter::{
     ParallelIterator,
 };
 
-use super::raw::{drive_exclusive, drive_owned, drive_shared};
+use super::raw::{drive_exclusive, drive_owned, drive_shared, full_range};
 use crate::iter::Iter;
 use crate::table::{RawIter, RawTable};
 use crate::HashMap;
@@ -138,7 +138,7 @@ pub struct ParIterMut<'a, K, V> {
 impl<'a, K, V> ParIterMut<'a, K, V> {
     fn new(table: &'a mut RawTable<K, V>) -> Self {
         ParIterMut {
-            iter: table.raw_iter_range(0, table.num_buckets()),
+            iter: full_range(table),
             len: table.len(),
             _marker: PhantomData,
         }

@@ -10,7 +10,7 @@
 //! The iterators are real parallel producers, not a sequential walk into a `Vec`: iteration
 //! visits chains by bucket index (an old chain that has not been evacuated yet is visited once, at
 //! its own index), and each split hands half of the remaining index range to another thread.
-//! A map in the middle of a grow is iterated as it stands; nothing moves. Collecting
+//! A map in the middle of a grow or a shrink is iterated as it stands; nothing moves. Collecting
 //! (`ParallelExtend`, `FromParallelIterator`) gathers items in parallel into per-thread vectors,
 //! then inserts them in one thread.
 //!

@@ -1,8 +1,8 @@
 //! The producer behind every parallel iterator: a range of chains, split in halves.
 //!
-//! Iteration enumerates chains by new-bucket index `0..num_buckets` (an old chain not yet
-//! evacuated is visited once, at its own index), so any partition of that range into disjoint
-//! sub-ranges visits every entry exactly once. A producer covers one sub-range; splitting halves
+//! Iteration enumerates chains by index over the larger of the two arrays while resizing (an old
+//! chain not yet evacuated is visited once, at its own index), so any partition of that range
+//! into disjoint sub-ranges visits every entry exactly once. A producer covers one sub-range; splitting halves
 //! it. Producers only read the table's memory (tophash bytes, keys and values), and different
 //! producers read different chains, so they run on any threads at once.
 //!
@@ -157,6 +157,12 @@ where
     }
 }
 
+/// A range iterator over every chain of `table` (`raw_iter_range` clamps the end to the chain
+/// count, which during a shrink is the old array's).
+pub(crate) fn full_range<K, V>(table: &RawTable<K, V>) -> RawIter<K, V> {
+    table.raw_iter_range(0, usize::MAX)
+}
+
 /// Runs `consumer` over every entry of a table borrowed shared.
 pub(crate) fn drive_shared<'a, K, V, C>(table: &'a RawTable<K, V>, consumer: C) -> C::Result
 where
@@ -164,7 +170,7 @@ where
     V: Sync,
     C: UnindexedConsumer<(&'a K, &'a V)>,
 {
-    let iter = table.raw_iter_range(0, table.num_buckets());
+    let iter = full_range(table);
     // SAFETY: the table is borrowed shared for 'a, longer than the producers live.
     let producer = unsafe { ChainProducer::<K, V, Shared<'a, K, V>>::new(iter) };
     bridge_unindexed(producer, consumer)
@@ -199,7 +205,7 @@ where
     V: Send,
     C: UnindexedConsumer<(K, V)>,
 {
-    let iter = table.raw_iter_range(0, table.num_buckets());
+    let iter = full_range(table);
     // SAFETY: the table is borrowed mutably until every producer is gone (`bridge_unindexed`
     // returns or unwinds only then), and the caller gives its entries up to them.
     let producer = unsafe { ChainProducer::<K, V, Owned<K, V>>::new(iter) };
