@@ -54,10 +54,15 @@ pub(crate) fn over_load_factor(count: usize, b: u8) -> bool {
 }
 
 /// Go's `tooManyOverflowBuckets`: whether churn has left about as many overflow buckets as
-/// buckets (capped at 2^15, so huge tables still compact), which triggers a same-size grow.
+/// buckets, which triggers a same-size grow.
+///
+/// Go writes `noverflow >= 2^min(B, 15)`, but for `B > 15` Go's `noverflow` is not a count: it is
+/// incremented with probability `2^(15-B)`, so the rule still means "about `2^B`". gomap counts
+/// overflow buckets exactly, so it compares with `2^B` itself. (The literal rule started a
+/// same-size grow of a healthy 10M-entry map, whose 2M buckets have ~110K overflow buckets.)
 #[inline]
 pub(crate) fn too_many_overflow_buckets(noverflow: usize, b: u8) -> bool {
-    noverflow >= 1usize << b.min(15)
+    noverflow >= bucket_count(b)
 }
 
 /// `2^b`, saturating for out-of-range `b` (used only in comparisons).
