@@ -148,8 +148,6 @@ const MAX_N_CONSTANT: usize = 10_000;
 pub(crate) struct Inspection {
     /// The map's stats at the end.
     pub(crate) stats: Stats,
-    /// Its buckets at the end.
-    pub(crate) snapshot: Snapshot,
     /// Entries inserted.
     pub(crate) inserted: usize,
     /// The insert (0-based) that started the grow being shown, with `--mid-growth`.
@@ -317,7 +315,6 @@ fn build<K: Hash + Eq>(args: &InspectArgs, make_key: fn(u64) -> K) -> Result<Ins
     let tophash_svg = tophash_histogram_svg(&snapshot);
     let mut ins = Inspection {
         stats,
-        snapshot,
         inserted: i,
         grow_started_at,
         writes_since_grow: writes_since,
@@ -534,8 +531,9 @@ fn draw_chain(svg: &mut Svg, g: &Grid<'_>, idx: usize, chain: &Chain, bx: f64, b
     svg.end_group();
 }
 
-/// The legend of slot colours, as a row at (x0, y0); returns its height.
-fn draw_legend(svg: &mut Svg, x0: f64, y0: f64) -> f64 {
+/// The legend of slot colours, as a row at (x0, y0); returns its height. The marks of a grow
+/// (evacuated slots, uninitialised buckets, the frontier) are listed only during one.
+fn draw_legend(svg: &mut Svg, x0: f64, y0: f64, growing: bool) -> f64 {
     let items: [(&str, &str); 8] = [
         ("live (tophash 5..=255)", "lv"),
         ("empty (1)", "e1"),
@@ -548,7 +546,8 @@ fn draw_legend(svg: &mut Svg, x0: f64, y0: f64) -> f64 {
     ];
     let mut x = x0;
     let mut y = y0;
-    for (label, class) in items {
+    let shown = if growing { &items[..] } else { &items[..3] };
+    for &(label, class) in shown {
         let w = 26.0 + 6.0 * label.chars().count() as f64;
         if x + w > svg.width() - 10.0 {
             x = x0;
@@ -596,7 +595,7 @@ pub(crate) fn layout_svg(snap: &Snapshot, k: usize) -> String {
          <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"4\" stroke=\"#bbbbbb\" stroke-width=\"1.5\"/>\
          </pattern></defs>",
     );
-    let legend_h = draw_legend(&mut svg, 10.0, 8.0);
+    let legend_h = draw_legend(&mut svg, 10.0, 8.0, growing);
     let top = 8.0 + legend_h + 6.0;
     let new_title = format!(
         "{} array: {} buckets (B = {}){}",
@@ -843,8 +842,8 @@ fn page(ins: &Inspection, args: &InspectArgs) -> String {
     p.figure(&ins.chains_svg, "Chains by length (log scale).");
     p.figure(
         &ins.tophash_svg,
-        "Tophash bytes (log scale). With a good hash the live values 5..=255 are about uniform \
-         (5 gets the few hashes whose top byte is below 5, too).",
+        "Tophash bytes (log scale). With a good hash the live values are about uniform, \
+         except that 5..=9 get twice their share: a top byte below 5 is stored plus 5.",
     );
     p.finish()
 }

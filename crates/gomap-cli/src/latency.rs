@@ -915,7 +915,12 @@ impl LatencyReport {
 
     /// A latency plot of one operation: all maps' worst per column on top, then one panel per
     /// map with its worst, 99th percentile and median per column.
-    fn latency_svg(&self, op: &str, pick: fn(&MapResult) -> &OpResult) -> String {
+    fn latency_svg(
+        &self,
+        op: &str,
+        pick: fn(&MapResult) -> &OpResult,
+        mark_resizes: bool,
+    ) -> String {
         let n = self.n as f64;
         let lo = self
             .maps
@@ -932,7 +937,8 @@ impl LatencyReport {
             .map(|m| pick(m).summary.max)
             .max()
             .unwrap_or(1000)
-            .max(1000) as f64;
+            // Room above the 1 ms reference line, whatever the worst case.
+            .max(2_000_000) as f64;
         let x_label = format!("{op} number (of {})", fmt_count(n));
         let axes = || {
             (
@@ -1001,6 +1007,25 @@ impl LatencyReport {
                 fmt_ns(r.summary.max as f64),
                 r.summary.max_index
             ));
+            if mark_resizes {
+                // Where capacity() changed: a full rehash for hashbrown and std, the start of an
+                // incremental grow for gomap. Only the last is labelled; early ones crowd.
+                let label = if m.kind == MapKind::Gomap {
+                    "grow starts"
+                } else {
+                    "resize"
+                };
+                let shown: Vec<usize> = m
+                    .resizes
+                    .iter()
+                    .copied()
+                    .filter(|&r| r >= self.n / 64)
+                    .collect();
+                for (j, &r) in shown.iter().enumerate() {
+                    let l = if j + 1 == shown.len() { label } else { "" };
+                    p.vline(r as f64, "#8a8a8a", l);
+                }
+            }
             p.line(xs(c, &c.max), Attrs::new().stroke(m.kind.colour(), 1.0))
                 .line(
                     xs(c, &c.p99),
@@ -1019,17 +1044,17 @@ impl LatencyReport {
 
     /// `latency.svg`: insert latency.
     pub(crate) fn insert_svg(&self) -> String {
-        self.latency_svg("insert", |m| &m.insert)
+        self.latency_svg("insert", |m| &m.insert, true)
     }
 
     /// `latency-remove.svg`: remove latency.
     pub(crate) fn remove_svg(&self) -> String {
-        self.latency_svg("remove", |m| &m.remove)
+        self.latency_svg("remove", |m| &m.remove, false)
     }
 
-    /// `latency-lookup.svg`: lookup latency during growth, gomap's certain grow windows shaded.
+    /// `latency-lookup.svg`: lookup latency while growing (capacity changes marked).
     pub(crate) fn lookup_svg(&self) -> String {
-        self.latency_svg("lookup", |m| &m.lookup)
+        self.latency_svg("lookup", |m| &m.lookup, true)
     }
 
     /// `memory.svg`: heap bytes against entries while growing, and while removing.
@@ -1060,7 +1085,7 @@ impl LatencyReport {
                 1100.0,
                 400.0,
                 Axis::linear(0.0, n, x_label, fmt_count),
-                Axis::linear(0.0, top * 1.05, "heap bytes", fmt_bytes),
+                Axis::bytes(0.0, top * 1.05, "heap bytes"),
             );
             p.note("sampled every N/1000 operations from the counting allocator, between timed operations; dashed: 16 bytes per live entry (the keys and values alone)");
             let payload: Vec<(f64, f64)> = if x_label == "entries" {
@@ -1071,11 +1096,17 @@ impl LatencyReport {
             p.line(payload, Attrs::new().stroke("#777777", 1.0).dash("6 4"));
             for m in &self.maps {
                 let pts = pick(m).iter().map(|&(i, b)| (i as f64, b as f64)).collect();
-                p.line(pts, Attrs::new().stroke(m.kind.colour(), 1.6))
-                    .legend(
-                        &format!("{} (peak {})", m.kind.name(), fmt_bytes(m.peak_heap as f64)),
-                        m.kind.colour(),
-                    );
+                // std is hashbrown inside: their curves coincide, so hashbrown is drawn wide and
+                // std dashed on top of it.
+                let attrs = match m.kind {
+                    MapKind::Gomap => Attrs::new().stroke(m.kind.colour(), 2.0),
+                    MapKind::Hashbrown => Attrs::new().stroke(m.kind.colour(), 4.0),
+                    MapKind::Std => Attrs::new().stroke(m.kind.colour(), 1.8).dash("8 5"),
+                };
+                p.line(pts, attrs).legend(
+                    &format!("{} (peak {})", m.kind.name(), fmt_bytes(m.peak_heap as f64)),
+                    m.kind.colour(),
+                );
             }
             plots.push(p);
         }

@@ -12,6 +12,7 @@ mod inspect;
 mod keys;
 mod latency;
 mod report;
+mod showcase;
 
 #[global_allocator]
 static ALLOC: alloc_counter::Counting = alloc_counter::Counting;
@@ -33,6 +34,10 @@ enum Command {
     Latency(latency::LatencyArgs),
     /// Draw a map's buckets, overflow chains and evacuation frontier as an HTML page.
     Inspect(inspect::InspectArgs),
+    /// The showcase (what no subcommand runs): short bench, latency and inspect runs gathered
+    /// into gomap-report/index.html.
+    #[command(hide = true)]
+    Showcase(showcase::ShowcaseArgs),
     /// Print the stats of a map of N u64 keys.
     Stats {
         /// Number of entries.
@@ -48,7 +53,8 @@ fn main() {
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Latency(args)) => latency::run(&args).map(drop),
         Some(Command::Inspect(args)) => inspect::run(&args).map(drop),
-        None => stats(1_000_000),
+        Some(Command::Showcase(args)) => showcase::run(&args),
+        None => showcase::run(&showcase::ShowcaseArgs::default()),
     };
     if let Err(e) = result {
         eprintln!("gomap: {e}");

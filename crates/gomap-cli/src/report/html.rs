@@ -211,18 +211,6 @@ impl Page {
         self
     }
 
-    /// A linked picture file (e.g. an SVG written beside the page) with a caption.
-    pub(crate) fn image(&mut self, src: &str, alt: &str, caption: &str) -> &mut Page {
-        let _ = writeln!(
-            self.body,
-            "<figure><div class=\"svgbox\"><img src=\"{}\" alt=\"{}\"></div><figcaption>{}</figcaption></figure>",
-            escape(src),
-            escape(alt),
-            escape(caption)
-        );
-        self
-    }
-
     /// The finished HTML document.
     pub(crate) fn finish(&self) -> String {
         format!(

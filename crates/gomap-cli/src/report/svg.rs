@@ -12,8 +12,6 @@ use super::{escape, num};
 /// Text anchoring (SVG `text-anchor`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Anchor {
-    /// Text starts at x.
-    Start,
     /// Text is centred on x.
     Middle,
     /// Text ends at x.
@@ -77,7 +75,6 @@ impl Attrs {
         self.attr(
             "text-anchor",
             match anchor {
-                Anchor::Start => "start",
                 Anchor::Middle => "middle",
                 Anchor::End => "end",
             },
@@ -115,11 +112,6 @@ impl Svg {
     /// The picture's width in pixels.
     pub(crate) fn width(&self) -> f64 {
         self.width
-    }
-
-    /// The picture's height in pixels.
-    pub(crate) fn height(&self) -> f64 {
-        self.height
     }
 
     /// Changes the picture's height (for layouts measured while drawing).
@@ -193,18 +185,6 @@ impl Svg {
             let _ = write!(self.body, "{},{}", num(x), num(y));
         }
         let _ = writeln!(self.body, "\" fill=\"none\"{}/>", attrs.0);
-    }
-
-    /// A circle.
-    pub(crate) fn circle(&mut self, cx: f64, cy: f64, r: f64, attrs: &Attrs) {
-        let _ = writeln!(
-            self.body,
-            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"{}/>",
-            num(cx),
-            num(cy),
-            num(r),
-            attrs.0
-        );
     }
 
     /// Text at (x, y) (y is the baseline); `text` is escaped.
@@ -289,6 +269,8 @@ pub(crate) struct Axis {
     scale: Scale,
     label: String,
     format: fn(f64) -> String,
+    /// Linear ticks are nice multiples of this unit (1, or a power of 1024 for bytes).
+    unit: f64,
 }
 
 impl Axis {
@@ -301,7 +283,19 @@ impl Axis {
             scale: Scale::Linear,
             label: label.into(),
             format,
+            unit: 1.0,
         }
+    }
+
+    /// A linear axis of byte counts: ticks at nice multiples of KiB, MiB or GiB.
+    pub(crate) fn bytes(min: f64, max: f64, label: &str) -> Axis {
+        let mut axis = Axis::linear(min, max, label, super::fmt_bytes);
+        let mut unit = 1.0;
+        while axis.max / unit >= 1024.0 * 2.0 {
+            unit *= 1024.0;
+        }
+        axis.unit = unit;
+        axis
     }
 
     /// A log axis over `[min, max]`, widened to whole decades; `min` must be positive.
@@ -314,12 +308,8 @@ impl Axis {
             scale: Scale::Log,
             label: label.into(),
             format,
+            unit: 1.0,
         }
-    }
-
-    /// The lower end of the axis.
-    pub(crate) fn min(&self) -> f64 {
-        self.min
     }
 
     /// Where `v` sits along the axis, 0 at `min` and 1 at `max` (clamped).
@@ -346,13 +336,14 @@ impl Axis {
     pub(crate) fn ticks(&self) -> Vec<f64> {
         match self.scale {
             Scale::Linear => {
-                let raw = (self.max - self.min) / 6.0;
+                let raw = (self.max - self.min) / 6.0 / self.unit;
                 let mag = 10f64.powf(raw.log10().floor());
-                let step = [1.0, 2.0, 5.0, 10.0]
-                    .iter()
-                    .map(|m| m * mag)
-                    .find(|&s| s >= raw)
-                    .unwrap_or(10.0 * mag);
+                let step = self.unit
+                    * [1.0, 2.0, 5.0, 10.0]
+                        .iter()
+                        .map(|m| m * mag)
+                        .find(|&s| s >= raw)
+                        .unwrap_or(10.0 * mag);
                 let mut t = (self.min / step).ceil() * step;
                 let mut out = Vec::new();
                 while t <= self.max + step * 1e-9 && out.len() < 50 {
@@ -386,11 +377,6 @@ enum Mark {
     Line {
         points: Vec<(f64, f64)>,
         attrs: Attrs,
-    },
-    Dots {
-        points: Vec<(f64, f64)>,
-        radius: f64,
-        colour: String,
     },
     Bars {
         bars: Vec<(f64, f64, String)>,
@@ -457,16 +443,6 @@ impl Plot {
     /// A line through `points` in data coordinates, styled by `attrs` (stroke, dash, opacity).
     pub(crate) fn line(&mut self, points: Vec<(f64, f64)>, attrs: Attrs) -> &mut Plot {
         self.marks.push(Mark::Line { points, attrs });
-        self
-    }
-
-    /// Dots at `points`.
-    pub(crate) fn dots(&mut self, points: Vec<(f64, f64)>, radius: f64, colour: &str) -> &mut Plot {
-        self.marks.push(Mark::Dots {
-            points,
-            radius,
-            colour: colour.into(),
-        });
         self
     }
 
@@ -599,15 +575,6 @@ impl Plot {
                         points.iter().map(|&(x, y)| (px(x), py(y))).collect();
                     svg.polyline(&pts, attrs);
                 }
-                Mark::Dots {
-                    points,
-                    radius,
-                    colour,
-                } => {
-                    for &(x, y) in points {
-                        svg.circle(px(x), py(y), *radius, &Attrs::new().fill(colour));
-                    }
-                }
                 Mark::Bars { bars, width } => {
                     for (x, h, colour) in bars {
                         if *h <= 0.0 {
@@ -615,7 +582,8 @@ impl Plot {
                         }
                         let xa = px(x - width / 2.0);
                         let xb = px(x + width / 2.0);
-                        let yt = py(*h);
+                        // At least 2 px, so that a count of 1 on a log axis still shows.
+                        let yt = py(*h).min(bottom - 2.0);
                         let w = (xb - xa - 0.6).max(0.8);
                         svg.rect_titled(
                             xa + 0.3,
@@ -692,7 +660,7 @@ mod tests {
     #[test]
     fn log_axis_widens_to_decades_and_ticks_them() {
         let a = Axis::log(35.0, 2_000_000.0, "ns", crate::report::fmt_ns);
-        assert_eq!(a.min(), 10.0);
+        assert_eq!(a.min, 10.0);
         assert_eq!(a.ticks(), vec![10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7]);
         assert_eq!(a.frac(10.0), 0.0);
         assert_eq!(a.frac(1e7), 1.0);
@@ -703,6 +671,23 @@ mod tests {
     fn linear_ticks_are_nice() {
         let a = Axis::linear(0.0, 10_000_000.0, "n", crate::report::fmt_count);
         assert_eq!(a.ticks(), vec![0.0, 2e6, 4e6, 6e6, 8e6, 1e7]);
+    }
+
+    #[test]
+    fn byte_ticks_are_binary() {
+        let a = Axis::bytes(0.0, 29.0 * 1024.0 * 1024.0, "heap");
+        let mib = 1024.0 * 1024.0;
+        assert_eq!(
+            a.ticks(),
+            vec![
+                0.0,
+                5.0 * mib,
+                10.0 * mib,
+                15.0 * mib,
+                20.0 * mib,
+                25.0 * mib
+            ]
+        );
     }
 
     #[test]
