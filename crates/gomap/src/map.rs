@@ -108,9 +108,11 @@ impl<K, V, S> HashMap<K, V, S> {
 
     /// The number of entries the map holds before its bucket array is replaced by a larger one.
     ///
-    /// After `reserve(n)`, the next `n` inserts do not replace the bucket array. Inserts below
-    /// capacity may still chain overflow buckets (from a pool) when a bucket's 8 slots are taken.
-    /// 0 for a map that holds no memory.
+    /// After `reserve(n)`, the next `n` inserts do not replace the bucket array by a larger one.
+    /// Inserts below capacity may still chain overflow buckets (from a pool) when a bucket's 8
+    /// slots are taken. Never less than `len()`; 0 for a map that holds no memory. After
+    /// `shrink_to`, it is the capacity the shrink is heading for, even while the shrink is still
+    /// being carried out by later writes.
     pub fn capacity(&self) -> usize {
         self.table.capacity()
     }
@@ -309,9 +311,10 @@ where
     ///
     /// Like every change of size in gomap, the shrink is incremental: `capacity()` drops at
     /// once, and the entries move to the smaller array over the next writes, a few at a time
-    /// (the larger array is freed when the last one has moved). Call
-    /// [`finish_growth`](Self::finish_growth) to complete it now. An empty map frees its memory
-    /// at once.
+    /// (the larger array is freed when the last one has moved). A shrink asked for while a grow
+    /// or shrink is under way starts when that one ends. Call
+    /// [`finish_growth`](Self::finish_growth) to complete everything now. An empty map frees its
+    /// memory at once.
     ///
     /// ```
     /// let mut map: gomap::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();

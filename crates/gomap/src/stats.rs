@@ -23,7 +23,8 @@ use crate::table::RawTable;
 pub struct Stats {
     /// Live entries.
     pub len: usize,
-    /// Entries the current bucket array holds before it is replaced by a larger one.
+    /// Entries the map holds before its bucket array is replaced by a larger one
+    /// ([`HashMap::capacity`](crate::HashMap::capacity)).
     pub capacity: usize,
     /// log2 of the current bucket count (Go's `B`).
     pub log2_buckets: u8,
@@ -33,7 +34,9 @@ pub struct Stats {
     pub overflow_buckets: usize,
     /// Whether an old array is being evacuated into the current one.
     pub growing: bool,
-    /// Whether the grow under way keeps the bucket count (compacting overflow chains).
+    /// Whether the grow under way keeps the bucket count (compacting overflow chains). A grow
+    /// changes the bucket count by a power of two: doubling on load, up to 64x either way for
+    /// `reserve` and `shrink_to`; compare `buckets` with `old_buckets`.
     pub same_size_grow: bool,
     /// Buckets in the old array (0 when not growing).
     pub old_buckets: usize,
@@ -121,17 +124,19 @@ impl fmt::Display for Stats {
             self.buckets, self.log2_buckets, self.overflow_buckets, self.max_chain
         )?;
         if self.growing {
+            let kind = if self.same_size_grow {
+                "same-size grow".to_string()
+            } else if self.buckets == 2 * self.old_buckets {
+                "doubling grow".to_string()
+            } else if self.buckets > self.old_buckets {
+                format!("grow x{}", self.buckets / self.old_buckets.max(1))
+            } else {
+                format!("shrink /{}", self.old_buckets / self.buckets.max(1))
+            };
             writeln!(
                 f,
-                "growing      {} grow from {} old buckets: {} evacuated, nevacuate = {}",
-                if self.same_size_grow {
-                    "same-size"
-                } else {
-                    "doubling"
-                },
-                self.old_buckets,
-                self.evacuated,
-                self.nevacuate
+                "growing      {kind} from {} old buckets: {} evacuated, nevacuate = {}",
+                self.old_buckets, self.evacuated, self.nevacuate
             )?;
         } else {
             writeln!(f, "growing      no")?;

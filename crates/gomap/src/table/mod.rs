@@ -213,13 +213,20 @@ impl<K, V> RawTable<K, V> {
         self.len
     }
 
-    /// Entries the current array holds before a doubling grow; 0 before the first allocation.
+    /// Entries the map holds before its array is replaced by a larger one; 0 before the first
+    /// allocation.
+    ///
+    /// That is the load-factor limit of the current array, or of the size a queued shrink is
+    /// heading for. It is never less than `len`: keys inserted while a same-size grow or a shrink
+    /// runs cannot start another grow, so the table may end up past its limit (then the next new
+    /// key starts a doubling grow).
     #[inline]
     pub(crate) fn capacity(&self) -> usize {
         if self.buckets.is_null() {
             0
         } else {
-            capacity_of(self.b)
+            let b = self.pending_shrink.map_or(self.b, |t| t.min(self.b));
+            capacity_of(b).max(self.len)
         }
     }
 
