@@ -120,6 +120,11 @@ impl<K, V> IntoIter<K, V> {
         let raw = table.raw_iter();
         IntoIter { table, raw }
     }
+
+    /// The entries not yielded yet, by reference (for `Debug`).
+    pub(crate) fn iter(&self) -> Iter<'_, K, V> {
+        Iter::new(self.raw.clone())
+    }
 }
 
 impl<K, V> Iterator for IntoIter<K, V> {
@@ -164,9 +169,7 @@ impl<K, V> Drop for IntoIter<K, V> {
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IntoIter<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(Iter::<K, V>::new(self.raw.clone()))
-            .finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -185,6 +188,11 @@ impl<'a, K, V> Drain<'a, K, V> {
         let table = mem::replace(orig, RawTable::new());
         let raw = table.raw_iter();
         Drain { table, raw, orig }
+    }
+
+    /// The entries not yielded yet, by reference (for `Debug`).
+    pub(crate) fn iter(&self) -> Iter<'_, K, V> {
+        Iter::new(self.raw.clone())
     }
 }
 
@@ -225,9 +233,7 @@ impl<K, V> Drop for Drain<'_, K, V> {
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Drain<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(Iter::<K, V>::new(self.raw.clone()))
-            .finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 

@@ -223,7 +223,7 @@ fn into_iter_and_default() {
     assert_eq!(v[49], "49");
     let mut empty: hash_set::IntoIter<String> = Default::default();
     assert_eq!(empty.next(), None);
-    assert!(format!("{empty:?}").contains("IntoIter"));
+    assert_eq!(format!("{empty:?}"), "[]");
 }
 
 #[test]
@@ -284,7 +284,8 @@ fn drain_keeps_capacity_and_drops_the_rest() {
             d.next().unwrap();
         }
         assert_eq!(d.len(), 90);
-        assert!(format!("{d:?}").contains("Drain"));
+        // Like std's, Debug lists what the drain has not yielded yet.
+        assert_eq!(format!("{d:?}").matches("Counted").count(), 90);
     }
     assert_eq!(drops.get(), 100);
     assert!(set.is_empty());
@@ -365,7 +366,6 @@ fn shrink() {
 }
 
 #[test]
-#[ignore = "BUG: shrink_to_fit during an incremental shrink does not lower capacity() at once (see /work/bugs.md)"]
 fn shrink_to_then_shrink_to_fit() {
     let mut set: HashSet<u32> = (0..1000).collect();
     set.retain(|&v| v < 10);
@@ -520,6 +520,7 @@ proptest! {
 }
 
 /// Counts its drops.
+#[derive(Debug)]
 struct Counted {
     key: u32,
     drops: Rc<Cell<usize>>,

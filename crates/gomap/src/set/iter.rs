@@ -97,11 +97,11 @@ impl<T> Default for IntoIter<T> {
     }
 }
 
-impl<T> fmt::Debug for IntoIter<T> {
+impl<T: fmt::Debug> fmt::Debug for IntoIter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoIter")
-            .field("remaining", &self.inner.len())
-            .finish_non_exhaustive()
+        f.debug_list()
+            .entries(self.inner.inner.iter().map(|(k, ())| k))
+            .finish()
     }
 }
 
@@ -136,11 +136,11 @@ impl<T> Iterator for Drain<'_, T> {
 impl<T> ExactSizeIterator for Drain<'_, T> {}
 impl<T> FusedIterator for Drain<'_, T> {}
 
-impl<T> fmt::Debug for Drain<'_, T> {
+impl<T: fmt::Debug> fmt::Debug for Drain<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Drain")
-            .field("remaining", &self.inner.len())
-            .finish_non_exhaustive()
+        f.debug_list()
+            .entries(self.inner.iter().map(|(k, ())| k))
+            .finish()
     }
 }
 
