@@ -1,0 +1,431 @@
+//! `gomap latency`, `gomap inspect` and the showcase end to end: the built binary on small sizes
+//! writes well-formed SVG, HTML and JSON, and bad arguments fail with a clear message.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn gomap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gomap"))
+        .args(args)
+        .output()
+        .expect("the gomap binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gomap-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    );
+}
+
+fn assert_fails_with(o: &Output, needle: &str) {
+    assert!(
+        !o.status.success(),
+        "expected failure, stdout: {}",
+        stdout(o)
+    );
+    let err = stderr(o);
+    assert!(
+        err.contains(needle),
+        "stderr should mention {needle:?}: {err}"
+    );
+}
+
+/// HTML elements that never have a closing tag.
+const VOID: [&str; 6] = ["meta", "br", "img", "input", "link", "hr"];
+
+/// A tiny well-formedness check for the XML-like markup the tool writes (SVG, and HTML with
+/// void elements): every tag is closed in order, `<style>` bodies are skipped, attribute values
+/// are quoted, and every `&` starts an entity. Returns the element names seen.
+fn check_markup(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut stack: Vec<String> = Vec::new();
+    let mut seen = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' => {
+                if text[i..].starts_with("<!--") {
+                    i += text[i..].find("-->").expect("comment closed") + 3;
+                    continue;
+                }
+                if text[i..].starts_with("<!") || text[i..].starts_with("<?") {
+                    i += text[i..].find('>').expect("declaration closed") + 1;
+                    continue;
+                }
+                // Find the tag's end, honouring quoted attribute values.
+                let mut j = i + 1;
+                let mut quote = None;
+                while j < b.len() {
+                    match (quote, b[j]) {
+                        (None, b'"') | (None, b'\'') => quote = Some(b[j]),
+                        (Some(q), c) if c == q => quote = None,
+                        (None, b'>') => break,
+                        (None, b'<') => panic!("'<' inside a tag at byte {i}: {}", &text[i..j]),
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                assert!(j < b.len(), "unclosed tag at byte {i}");
+                let tag = &text[i + 1..j];
+                if let Some(name) = tag.strip_prefix('/') {
+                    let name = name.trim();
+                    let open = stack
+                        .pop()
+                        .unwrap_or_else(|| panic!("</{name}> closes nothing"));
+                    assert_eq!(open, name, "</{name}> closes <{open}> at byte {i}");
+                } else {
+                    let name: String = tag
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ':')
+                        .collect();
+                    assert!(!name.is_empty(), "tag without a name at byte {i}: <{tag}>");
+                    // Attribute values are quoted: an '=' is followed by a quote.
+                    for (k, _) in tag.match_indices('=') {
+                        let next = tag[k + 1..].chars().next();
+                        let in_value = tag[..k].matches('"').count() % 2 == 1;
+                        assert!(
+                            in_value || matches!(next, Some('"') | Some('\'')),
+                            "unquoted attribute in <{tag}>"
+                        );
+                    }
+                    seen.push(name.clone());
+                    if name == "style" && !tag.ends_with('/') {
+                        let end = text[j..].find("</style>").expect("style closed");
+                        j += end + "</style>".len() - 1;
+                    } else if !tag.ends_with('/') && !VOID.contains(&name.as_str()) {
+                        stack.push(name);
+                    }
+                }
+                i = j + 1;
+            }
+            b'&' => {
+                let semi = text[i..].find(';').expect("entity ends with ';'");
+                let ent = &text[i + 1..i + semi];
+                assert!(
+                    !ent.is_empty()
+                        && semi < 12
+                        && (ent.starts_with('#') || ent.chars().all(|c| c.is_ascii_alphanumeric())),
+                    "bad entity at byte {i}: {}",
+                    &text[i..(i + 16).min(text.len())]
+                );
+                i += semi + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+    seen
+}
+
+fn check_svg(path: &Path) -> Vec<String> {
+    let s = read(path);
+    assert!(s.starts_with("<svg"), "{} starts with <svg", path.display());
+    assert!(
+        s.trim_end().ends_with("</svg>"),
+        "{} ends with </svg>",
+        path.display()
+    );
+    check_markup(&s)
+}
+
+fn check_html(path: &Path) -> (String, Vec<String>) {
+    let s = read(path);
+    assert!(
+        s.starts_with("<!DOCTYPE html>"),
+        "{} is an HTML document",
+        path.display()
+    );
+    assert!(s.trim_end().ends_with("</html>"));
+    let tags = check_markup(&s);
+    (s, tags)
+}
+
+/// Balanced braces and brackets outside strings: enough to catch a broken JSON writer.
+fn check_json(s: &str) {
+    let mut depth: Vec<char> = Vec::new();
+    let mut in_str = false;
+    let mut esc = false;
+    for c in s.chars() {
+        if in_str {
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, '\\') => esc = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '{' | '[' => depth.push(c),
+            '}' => assert_eq!(depth.pop(), Some('{')),
+            ']' => assert_eq!(depth.pop(), Some('[')),
+            _ => {}
+        }
+    }
+    assert!(depth.is_empty() && !in_str, "unbalanced JSON");
+    assert!(
+        !s.contains("NaN") && !s.contains("inf"),
+        "non-finite number in JSON"
+    );
+}
+
+#[test]
+fn checker_rejects_bad_markup() {
+    assert!(std::panic::catch_unwind(|| check_markup("<svg><g></svg>")).is_err());
+    assert!(std::panic::catch_unwind(|| check_markup("<a x=1></a>")).is_err());
+    assert!(std::panic::catch_unwind(|| check_markup("<p>a & b</p>")).is_err());
+    assert_eq!(
+        check_markup("<p a=\"1\">x &amp; <br> y</p>"),
+        vec!["p", "br"]
+    );
+}
+
+#[test]
+fn latency_writes_plots_and_json() {
+    let dir = scratch("latency");
+    let o = gomap(&["latency", "--n", "20000", "--out", dir.to_str().unwrap()]);
+    assert_ok(&o);
+    let out = stdout(&o);
+    for word in [
+        "timer",
+        "gomap",
+        "hashbrown",
+        "std",
+        "p99.99",
+        "insert",
+        "remove",
+        "lookup mid-grow",
+        "peak",
+    ] {
+        assert!(out.contains(word), "table mentions {word}: {out}");
+    }
+    for f in [
+        "latency.svg",
+        "latency-remove.svg",
+        "latency-lookup.svg",
+        "memory.svg",
+    ] {
+        let tags = check_svg(&dir.join(f));
+        assert!(tags.iter().any(|t| t == "polyline"), "{f} has lines");
+        assert!(tags.iter().any(|t| t == "text"), "{f} has labels");
+    }
+    let svg = read(&dir.join("latency.svg"));
+    for name in ["gomap", "hashbrown", "std", "timer alone", "100 µs"] {
+        assert!(svg.contains(name), "latency.svg mentions {name}");
+    }
+    let json = read(&dir.join("latency.json"));
+    check_json(&json);
+    for key in [
+        "\"n\":20000",
+        "\"map\":\"gomap\"",
+        "\"map\":\"std\"",
+        "\"p9999_ns\"",
+        "\"peak_heap_bytes\"",
+        "\"memory_insert\"",
+    ] {
+        assert!(json.contains(key), "latency.json has {key}");
+    }
+    assert!(!dir.join(".gomap-write-test").exists());
+}
+
+#[test]
+fn latency_measures_only_the_maps_asked_for() {
+    let dir = scratch("latency-maps");
+    let o = gomap(&[
+        "latency",
+        "--n",
+        "5000",
+        "--maps",
+        "std,gomap",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let json = read(&dir.join("latency.json"));
+    check_json(&json);
+    assert!(json.contains("\"map\":\"gomap\"") && json.contains("\"map\":\"std\""));
+    assert!(!json.contains("\"map\":\"hashbrown\""));
+}
+
+#[test]
+fn inspect_draws_every_hasher_with_and_without_growth() {
+    let dir = scratch("inspect");
+    for hasher in ["default", "weak", "constant"] {
+        for mid in [false, true] {
+            let out = dir.join(format!("{hasher}-{mid}.html"));
+            let mut args = vec![
+                "inspect",
+                "--n",
+                "600",
+                "--hasher",
+                hasher,
+                "--out",
+                out.to_str().unwrap(),
+            ];
+            if mid {
+                args.extend(["--mid-growth", "3"]);
+            }
+            let o = gomap(&args);
+            assert_ok(&o);
+            assert!(stdout(&o).contains("entries"), "prints the stats");
+            let (html, tags) = check_html(&out);
+            assert!(
+                tags.iter().filter(|t| *t == "svg").count() >= 3,
+                "layout + 2 histograms"
+            );
+            assert!(tags.iter().any(|t| t == "table"), "stats table");
+            for word in [
+                "Stats",
+                "Chain length",
+                "Tophash bytes",
+                "live (tophash 5..=255)",
+                "heap_bytes",
+            ] {
+                assert!(
+                    html.contains(word),
+                    "{hasher} mid={mid}: page mentions {word}"
+                );
+            }
+            if mid && html.contains("grow is under way") {
+                assert!(html.contains("old array") && html.contains("nevacuate"));
+                assert!(
+                    html.contains("class=\"u\""),
+                    "uninitialised new buckets drawn"
+                );
+            }
+            assert!(html.len() < 3_000_000, "page stays small");
+        }
+    }
+    // A doubling grow with the default hasher is always caught mid-way after 3 writes.
+    let html = read(&dir.join("default-true.html"));
+    assert!(
+        html.contains("grow is under way"),
+        "default hasher, --mid-growth 3"
+    );
+    assert!(html.contains("nevacuate = "));
+}
+
+#[test]
+fn inspect_string_keys_and_big_maps_stay_small() {
+    let dir = scratch("inspect-big");
+    let out = dir.join("big.html");
+    let o = gomap(&[
+        "inspect",
+        "--n",
+        "200000",
+        "--keys",
+        "str",
+        "--max-buckets",
+        "128",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let (html, _) = check_html(&out);
+    assert!(html.contains("first 128 drawn"));
+    assert!(html.contains("more buckets not drawn"));
+    assert!(html.len() < 1_000_000, "page is {} bytes", html.len());
+}
+
+#[test]
+fn bad_arguments_fail_clearly() {
+    let dir = scratch("bad");
+    let d = dir.to_str().unwrap();
+    assert_fails_with(&gomap(&["frobnicate"]), "unrecognized subcommand");
+    assert_fails_with(
+        &gomap(&["latency", "--n", "0", "--out", d]),
+        "--n must be at least 1",
+    );
+    assert_fails_with(
+        &gomap(&["inspect", "--n", "0", "--out", &format!("{d}/x.html")]),
+        "--n must be at least 1",
+    );
+    assert_fails_with(&gomap(&["latency", "--n=-5"]), "invalid value");
+    assert_fails_with(&gomap(&["latency", "--maps", "btree", "--out", d]), "btree");
+    assert_fails_with(&gomap(&["inspect", "--hasher", "md5"]), "md5");
+    assert_fails_with(
+        &gomap(&["inspect", "--n", "10", "--out", "/proc/forbidden/x.html"]),
+        "/proc/forbidden",
+    );
+    assert_fails_with(
+        &gomap(&["latency", "--n", "10", "--out", "/proc/forbidden/dir"]),
+        "/proc/forbidden",
+    );
+    assert_fails_with(
+        &gomap(&[
+            "inspect",
+            "--hasher",
+            "constant",
+            "--n",
+            "1000000",
+            "--out",
+            &format!("{d}/c.html"),
+        ]),
+        "--n 10000 or less",
+    );
+    assert_fails_with(&gomap(&["inspect", "--out", d]), "is a directory");
+}
+
+#[test]
+fn showcase_quick_gathers_everything_into_index_html() {
+    let dir = scratch("showcase");
+    let o = gomap(&["showcase", "--quick", "--out", dir.to_str().unwrap()]);
+    assert_ok(&o);
+    let index = dir.join("index.html");
+    assert!(
+        stdout(&o).contains(index.to_str().unwrap()),
+        "prints the path"
+    );
+    let (html, tags) = check_html(&index);
+    for word in [
+        "Throughput",
+        "gomap / hashbrown",
+        "geometric mean",
+        "Latency of single operations",
+        "lookup mid-grow",
+        "Heap bytes while inserting",
+        "Layout",
+        "nevacuate",
+    ] {
+        assert!(html.contains(word), "index.html mentions {word}");
+    }
+    assert!(tags.iter().filter(|t| *t == "svg").count() >= 5);
+    assert!(html.len() < 5_000_000);
+    for f in [
+        "layout.html",
+        "bench.json",
+        "latency.json",
+        "latency.svg",
+        "latency-remove.svg",
+        "memory.svg",
+    ] {
+        assert!(dir.join(f).exists(), "{f} written");
+    }
+    check_html(&dir.join("layout.html"));
+    check_json(&read(&dir.join("bench.json")));
+}
