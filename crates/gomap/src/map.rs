@@ -548,22 +548,16 @@ impl<K, V, S: Default> Default for HashMap<K, V, S> {
     }
 }
 
-impl<K, V, S> Clone for HashMap<K, V, S>
-where
-    K: Clone + Eq + Hash,
-    V: Clone,
-    S: Clone + BuildHasher,
-{
+impl<K: Clone, V: Clone, S: Clone> Clone for HashMap<K, V, S> {
+    /// Clones the map structure for structure: the same buckets, chains and growth state, each
+    /// entry cloned into the same slot. No key is hashed, and the clone iterates in the same
+    /// order. **O(capacity)**.
     fn clone(&self) -> Self {
-        let mut map = HashMap {
-            table: RawTable::try_with_capacity(self.len()).unwrap_or_else(|e| e.handle()),
+        HashMap {
+            table: self.table.clone_with(|k, v| (k.clone(), v.clone())),
             hash_builder: self.hash_builder.clone(),
             reseed: self.reseed,
-        };
-        for (k, v) in self.iter() {
-            map.insert(k.clone(), v.clone());
         }
-        map
     }
 }
 

@@ -685,11 +685,8 @@ impl<T, S: Default> Default for HashSet<T, S> {
     }
 }
 
-impl<T, S> Clone for HashSet<T, S>
-where
-    T: Clone + Eq + Hash,
-    S: Clone + BuildHasher,
-{
+impl<T: Clone, S: Clone> Clone for HashSet<T, S> {
+    /// Clones the set structure for structure (see `HashMap::clone`); hashes nothing.
     fn clone(&self) -> Self {
         HashSet {
             map: self.map.clone(),

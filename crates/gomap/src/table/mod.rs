@@ -21,12 +21,14 @@
 //! only once its source has moved (which is when it was initialised). Evacuation copies before it
 //! commits, so a `Hash` that panics half-way leaves the chain where it was.
 //!
-//! Modules: `grow` (growth and evacuation), `iter` (the raw iterator).
+//! Modules: `grow` (growth and evacuation), `iter` (the raw iterator), `clone` (structural
+//! cloning).
 
 use core::marker::PhantomData;
 use core::mem;
 use core::ptr;
 
+mod clone;
 mod grow;
 mod iter;
 
