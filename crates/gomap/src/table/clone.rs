@@ -61,11 +61,12 @@ impl<K, V> RawTable<K, V> {
                 // SAFETY: `t` is an old index, as checked above.
                 unsafe { (self.old_bucket(t), out.old_bucket(t)) }
             } else {
-                // SAFETY: `t` indexes both tables' current arrays when `chain_at` yields it.
                 let src = self.chain_at_for_clone(t);
                 if src.is_null() {
                     continue;
                 }
+                // SAFETY: `t < 2^b` when `chain_at_for_clone` yields a bucket, and both tables'
+                // current arrays have `2^b` buckets.
                 (src, unsafe { out.bucket(t) })
             };
             // SAFETY: `src` is an initialised chain of `self`; `dst` is the zeroed head of the
