@@ -68,5 +68,10 @@ fn maps(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, maps);
+criterion_group! {
+    name = benches;
+    // No plots and fewer bootstrap resamples: the whole suite stays within a few minutes.
+    config = Criterion::default().without_plots().nresamples(10_000);
+    targets = maps
+}
 criterion_main!(benches);
