@@ -323,6 +323,11 @@ impl<K, V> RawTable<K, V> {
         }
         self.pending_shrink = None;
         self.finish_growth(&hasher);
+        if need <= self.capacity() {
+            // The grow just finished made room enough.
+            return Ok(());
+        }
+        debug_assert!(new_b > self.b);
         if new_b - self.b <= MAX_STEP {
             self.start_grow_to(new_b)
         } else {
@@ -344,7 +349,9 @@ impl<K, V> RawTable<K, V> {
         let Ok(new_b) = log2_buckets_for(target) else {
             return;
         };
-        if self.buckets.is_null() || new_b >= self.b {
+        // Shrinking only: a target at or above the size already heading for is a no-op (std).
+        let heading_for = self.pending_shrink.map_or(self.b, |t| t.min(self.b));
+        if self.buckets.is_null() || new_b >= heading_for {
             return;
         }
         self.pending_shrink = Some(new_b);
