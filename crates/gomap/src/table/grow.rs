@@ -313,6 +313,12 @@ impl<K, V> RawTable<K, V> {
             return Ok(());
         }
         let new_b = log2_buckets_for(need)?;
+        if !self.buckets.is_null() && new_b <= self.b {
+            // The array is large enough: only a queued shrink made `capacity()` smaller. Shrink
+            // less (or not at all); nothing moves.
+            self.pending_shrink = (new_b < self.b).then_some(new_b);
+            return Ok(());
+        }
         array_layout::<K, V>(bucket_count_checked(new_b)?)?;
         if self.len == 0 {
             // Nothing to move: replace the storage outright.

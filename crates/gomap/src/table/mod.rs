@@ -550,7 +550,7 @@ impl<K, V> RawTable<K, V> {
             self.old_noverflow = 0;
             self.release_old_array();
         }
-        self.pending_shrink = None;
+        // A queued shrink stays queued: `capacity()` reports it, and clearing keeps capacity.
         for j in 0..self.num_buckets() {
             // SAFETY: `j < 2^b`; writing a header initialises the bucket.
             unsafe { self.bucket(j).init() };
