@@ -30,6 +30,17 @@ pub struct VacantEntry<'a, K, V, S> {
     slot: InsertSlot<K, V>,
 }
 
+// SAFETY: an entry is an `&'a mut HashMap<K, V, S>` plus a position in it (and, when vacant, the
+// key by value); the raw bucket pointers in the position point into that map. It is as
+// thread-safe as those parts are, which is what std's entries promise.
+unsafe impl<K: Send, V: Send, S: Send> Send for OccupiedEntry<'_, K, V, S> {}
+// SAFETY: as above; `&OccupiedEntry` only gives `&K` and `&V`.
+unsafe impl<K: Sync, V: Sync, S: Sync> Sync for OccupiedEntry<'_, K, V, S> {}
+// SAFETY: as for `OccupiedEntry`; the owned key moves with the entry.
+unsafe impl<K: Send, V: Send, S: Send> Send for VacantEntry<'_, K, V, S> {}
+// SAFETY: as for `OccupiedEntry`; `&VacantEntry` only gives `&K`.
+unsafe impl<K: Sync, V: Sync, S: Sync> Sync for VacantEntry<'_, K, V, S> {}
+
 impl<'a, K, V, S> Entry<'a, K, V, S>
 where
     K: Eq + Hash,
@@ -234,7 +245,7 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for OccupiedEntry<'_, K, V, S> 
         f.debug_struct("OccupiedEntry")
             .field("key", self.key())
             .field("value", self.get())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -315,11 +315,6 @@ macro_rules! projection {
             }
         }
 
-        impl<$($lt,)? K: fmt::Debug, V: fmt::Debug> fmt::Debug for $name<$($lt,)? K, V> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name)).field("inner", &self.inner).finish()
-            }
-        }
     };
 }
 
@@ -344,6 +339,47 @@ projection!(
     /// [`HashMap::into_values`](crate::HashMap::into_values).
     IntoValues<K, V> from IntoIter<K, V> => V, |kv| kv.1
 );
+
+// Debug lists what is left, as std's does (and needs only the listed type to be Debug).
+impl<K: fmt::Debug, V> fmt::Debug for Keys<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.inner.clone().map(|(k, _)| k))
+            .finish()
+    }
+}
+
+impl<K, V: fmt::Debug> fmt::Debug for Values<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.inner.clone().map(|(_, v)| v))
+            .finish()
+    }
+}
+
+impl<K, V: fmt::Debug> fmt::Debug for ValuesMut<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(Iter::<K, V>::new(self.inner.raw.clone()).map(|(_, v)| v))
+            .finish()
+    }
+}
+
+impl<K: fmt::Debug, V> fmt::Debug for IntoKeys<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.inner.iter().map(|(k, _)| k))
+            .finish()
+    }
+}
+
+impl<K, V: fmt::Debug> fmt::Debug for IntoValues<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.inner.iter().map(|(_, v)| v))
+            .finish()
+    }
+}
 
 impl<K, V> Clone for Keys<'_, K, V> {
     fn clone(&self) -> Self {
