@@ -52,6 +52,11 @@ pub(crate) struct LatencyArgs {
     /// Maps to measure, comma-separated (they run in the order gomap, hashbrown, std).
     #[arg(long, value_delimiter = ',', default_value = "gomap,hashbrown,std")]
     pub(crate) maps: Vec<MapKind>,
+    /// Skip reading the thread CPU clock after every operation (it tells preemption by other
+    /// processes from the map's own slowness; it runs outside the timed region, but between
+    /// operations, and costs a system call each).
+    #[arg(long)]
+    pub(crate) no_cpu_check: bool,
 }
 
 /// A map implementation under test.
@@ -295,8 +300,124 @@ pub(crate) struct Spike {
     /// What the map did then, as far as can be seen from outside: `capacity change` (a resize,
     /// or for gomap the start of a grow), `heap freed` (a large block was freed during the
     /// operation, e.g. gomap's old array at the end of a grow), or `-` (nothing visible: the
-    /// operation itself, or the machine, e.g. an interrupt or preemption).
+    /// operation itself, or the machine, e.g. an interrupt), or `preempted` (the thread was
+    /// switched out during the operation and used less than half its wall time on the CPU).
     pub(crate) cause: &'static str,
+    /// CPU time the thread used over the operation, ns (with the CPU check on): much less
+    /// than `ns` means the thread was off the CPU, i.e. another process ran.
+    pub(crate) cpu_ns: Option<u32>,
+}
+
+/// What the thread's CPU clock (`CLOCK_THREAD_CPUTIME_ID`, read after every operation, outside
+/// the timed region) says about a pass: how much of each operation's wall time the thread
+/// actually ran. An operation that was slow because another process had the CPU (preemption,
+/// common on a shared machine) used little CPU time; one that was slow because of the map's own
+/// work (a rehash, page faults, a large free) used it all.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CpuSummary {
+    /// Operations that spent over 20 µs off the CPU (wall time minus CPU time).
+    pub(crate) preempted: usize,
+    /// Operations that used over 100 µs of CPU time (the clock read is included: ~0.2 µs).
+    pub(crate) over_100us: usize,
+    /// Operations that used over 1 ms of CPU time.
+    pub(crate) over_1ms: usize,
+    /// The most CPU time one operation used, ns.
+    pub(crate) max_ns: u64,
+    /// Its index.
+    pub(crate) max_index: usize,
+}
+
+/// Off-CPU time above which an operation counts as preempted, ns.
+const PREEMPTED_NS: u64 = 20_000;
+
+impl CpuSummary {
+    /// From the wall times and CPU times of the same operations (before any sorting).
+    fn of(lat: &[u32], cpu: &[u32]) -> CpuSummary {
+        let mut c = CpuSummary::default();
+        for (i, (&wall, &cpu)) in lat.iter().zip(cpu).enumerate() {
+            // The CPU interval spans a little more than the timed one (the bookkeeping between
+            // operations), so the operation's own CPU time is at most its wall time.
+            let own = cpu.min(wall) as u64;
+            if wall as u64 > own + PREEMPTED_NS {
+                c.preempted += 1;
+            }
+            if own > 100_000 {
+                c.over_100us += 1;
+            }
+            if own > 1_000_000 {
+                c.over_1ms += 1;
+            }
+            if own > c.max_ns {
+                c.max_ns = own;
+                c.max_index = i;
+            }
+        }
+        c
+    }
+
+    fn to_json(&self) -> String {
+        format!(
+            "{{\"preempted\":{},\"cpu_over_100us\":{},\"cpu_over_1ms\":{},\"cpu_max_ns\":{},\"cpu_max_index\":{}}}",
+            self.preempted, self.over_100us, self.over_1ms, self.max_ns, self.max_index
+        )
+    }
+}
+
+/// The calling thread's CPU time in ns (`CLOCK_THREAD_CPUTIME_ID`: precise, but a system call,
+/// about 0.2-0.5 µs); `None` where it is not available.
+#[cfg(unix)]
+fn thread_cpu_ns() -> Option<u64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec` for the call to fill in.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+/// The calling thread's CPU time: not available here.
+#[cfg(not(unix))]
+fn thread_cpu_ns() -> Option<u64> {
+    None
+}
+
+/// Records, after each operation, the thread CPU time it used.
+struct CpuProbe<'a> {
+    buf: &'a mut [u32],
+    prev: Option<u64>,
+}
+
+impl<'a> CpuProbe<'a> {
+    /// A probe writing into `buf`, or a disabled one (`on == false`, or no thread CPU clock).
+    fn new(buf: &'a mut [u32], on: bool) -> Self {
+        let prev = if on { thread_cpu_ns() } else { None };
+        CpuProbe { buf, prev }
+    }
+
+    /// Starts a new interval now (when untimed work came before the operation).
+    #[inline]
+    fn restart(&mut self) {
+        if self.prev.is_some() {
+            self.prev = thread_cpu_ns();
+        }
+    }
+
+    /// Records operation `i` (call right after its timed region).
+    #[inline]
+    fn record(&mut self, i: usize) {
+        if let Some(c0) = self.prev {
+            if let Some(c) = thread_cpu_ns() {
+                self.buf[i] = u32::try_from(c.saturating_sub(c0)).unwrap_or(u32::MAX);
+                self.prev = Some(c);
+            }
+        }
+    }
+
+    /// The records of the first `n` operations, if the probe was on.
+    fn records(&self, n: usize) -> Option<&[u32]> {
+        self.prev.map(|_| &self.buf[..n])
+    }
 }
 
 /// The timings of one kind of operation in one map.
@@ -308,6 +429,8 @@ pub(crate) struct OpResult {
     pub(crate) columns: Columns,
     /// The slowest operations, slowest first.
     pub(crate) spikes: Vec<Spike>,
+    /// Preemption and CPU time per operation, when measured.
+    pub(crate) cpu: Option<CpuSummary>,
 }
 
 /// Everything measured for one map.
@@ -349,9 +472,7 @@ pub(crate) struct LatencyReport {
     /// Entries per map.
     pub(crate) n: usize,
     /// The timer's own overhead and noise: N empty intervals.
-    pub(crate) timer: Summary,
-    /// Per-column reduction of the timer pass.
-    pub(crate) timer_columns: Columns,
+    pub(crate) timer: OpResult,
     /// One per map, in the order run.
     pub(crate) maps: Vec<MapResult>,
 }
@@ -359,6 +480,7 @@ pub(crate) struct LatencyReport {
 /// Buffers allocated and written before any timing.
 struct Buffers {
     lat: Vec<u32>,
+    cpu: Vec<u32>,
     scratch: Vec<u32>,
     mem: Vec<(usize, usize)>,
     events: Vec<usize>,
@@ -370,6 +492,7 @@ impl Buffers {
         // `vec![MAX; n]` writes every element, so every page is faulted in here, not while timing.
         Buffers {
             lat: vec![u32::MAX; n],
+            cpu: vec![u32::MAX; n],
             scratch: vec![u32::MAX; n.div_ceil(COLUMNS) + 1],
             mem: vec![(usize::MAX, usize::MAX); COLUMNS + 2],
             events: vec![usize::MAX; 256],
@@ -421,7 +544,13 @@ fn argmax(lat: &[u32]) -> usize {
 }
 
 /// The `k` slowest operations, slowest first, with what happened at their index.
-fn spikes(lat: &[u32], k: usize, resizes: &[usize], frees: &[usize]) -> Vec<Spike> {
+fn spikes(
+    lat: &[u32],
+    cpu: Option<&[u32]>,
+    k: usize,
+    resizes: &[usize],
+    frees: &[usize],
+) -> Vec<Spike> {
     let mut top: Vec<(u32, usize)> = Vec::with_capacity(k + 1);
     for (i, &x) in lat.iter().enumerate() {
         if top.len() < k || x > top[top.len() - 1].0 {
@@ -431,13 +560,21 @@ fn spikes(lat: &[u32], k: usize, resizes: &[usize], frees: &[usize]) -> Vec<Spik
         }
     }
     top.into_iter()
-        .map(|(ns, index)| Spike {
+        .map(|(ns, index)| {
+            let cpu_ns = cpu.map(|c| c[index].min(ns));
+            let preempted = cpu_ns.is_some_and(|c| (c as u64) < ns as u64 / 2);
+            (ns, index, cpu_ns, preempted)
+        })
+        .map(|(ns, index, cpu_ns, preempted)| Spike {
             index,
             ns,
+            cpu_ns,
             cause: if resizes.contains(&index) {
                 "capacity change"
             } else if frees.contains(&index) {
                 "heap freed"
+            } else if preempted {
+                "preempted"
             } else {
                 "-"
             },
@@ -446,8 +583,15 @@ fn spikes(lat: &[u32], k: usize, resizes: &[usize], frees: &[usize]) -> Vec<Spik
 }
 
 /// Reduces a filled timing buffer: spikes, columns, then (sorting it) percentiles.
-fn reduce(lat: &mut [u32], scratch: &mut Vec<u32>, resizes: &[usize], frees: &[usize]) -> OpResult {
-    let spikes = spikes(lat, 8, resizes, frees);
+fn reduce(
+    lat: &mut [u32],
+    cpu: Option<&[u32]>,
+    scratch: &mut Vec<u32>,
+    resizes: &[usize],
+    frees: &[usize],
+) -> OpResult {
+    let spikes = spikes(lat, cpu, 8, resizes, frees);
+    let cpu = cpu.map(|c| CpuSummary::of(lat, c));
     let columns = Columns::of(lat, scratch);
     let max_index = argmax(lat);
     let summary = Summary::of_sorting(lat, max_index);
@@ -455,6 +599,7 @@ fn reduce(lat: &mut [u32], scratch: &mut Vec<u32>, resizes: &[usize], frees: &[u
         summary,
         columns,
         spikes,
+        cpu,
     }
 }
 
@@ -470,6 +615,7 @@ fn measure<M: Subject>(
     remove_order: &[u64],
     windows: Option<&[(usize, usize)]>,
     buf: &mut Buffers,
+    cpu_check: bool,
 ) -> MapResult {
     let n = keys.len();
     let step = (n / COLUMNS).max(1);
@@ -479,11 +625,13 @@ fn measure<M: Subject>(
     let (insert, resizes, mem_insert, peak_heap, full_heap, mut map) = {
         let Buffers {
             lat,
+            cpu,
             scratch,
             mem,
             events,
             frees,
         } = buf;
+        let mut probe = CpuProbe::new(cpu, cpu_check);
         let mut mem_rec = Recorder::new(mem);
         let mut resize_rec = Recorder::new(events);
         let mut free_rec = Recorder::new(frees);
@@ -499,6 +647,7 @@ fn measure<M: Subject>(
             black_box(map.insert(k, i as u64));
             let dt = t0.elapsed();
             lat[i] = ns32(dt);
+            probe.record(i);
             // Outside the timed region: capacity and heap changes, samples, progress.
             let c = map.capacity();
             if c != cap {
@@ -522,7 +671,7 @@ fn measure<M: Subject>(
         let resizes = resize_rec.to_vec();
         let frees = free_rec.to_vec();
         let mem_insert = mem_rec.to_vec();
-        let insert = reduce(lat, scratch, &resizes, &frees);
+        let insert = reduce(lat, probe.records(n), scratch, &resizes, &frees);
         (insert, resizes, mem_insert, peak_heap, full_heap, map)
     };
 
@@ -530,11 +679,13 @@ fn measure<M: Subject>(
     let (remove, mem_remove, empty_heap) = {
         let Buffers {
             lat,
+            cpu,
             scratch,
             mem,
             events,
             frees,
         } = buf;
+        let mut probe = CpuProbe::new(cpu, cpu_check);
         let mut mem_rec = Recorder::new(mem);
         let mut resize_rec = Recorder::new(events);
         let mut free_rec = Recorder::new(frees);
@@ -548,6 +699,7 @@ fn measure<M: Subject>(
             black_box(map.remove(k));
             let dt = t0.elapsed();
             lat[i] = ns32(dt);
+            probe.record(i);
             let c = map.capacity();
             if c != cap {
                 cap = c;
@@ -566,7 +718,13 @@ fn measure<M: Subject>(
             }
         }
         let empty_heap = heap_above(base);
-        let remove = reduce(lat, scratch, &resize_rec.to_vec(), &free_rec.to_vec());
+        let remove = reduce(
+            lat,
+            probe.records(n),
+            scratch,
+            &resize_rec.to_vec(),
+            &free_rec.to_vec(),
+        );
         (remove, mem_rec.to_vec(), empty_heap)
     };
     drop(map);
@@ -575,10 +733,12 @@ fn measure<M: Subject>(
     let (lookup, lookup_mid_grow, grow_windows) = {
         let Buffers {
             lat,
+            cpu,
             scratch,
             events,
             ..
         } = buf;
+        let mut probe = CpuProbe::new(cpu, cpu_check);
         let mut window_rec = Recorder::new(events);
         let mut map = M::new();
         black_box(&mut map);
@@ -595,12 +755,14 @@ fn measure<M: Subject>(
                     window_rec.push(i + (old / 2).saturating_sub(1));
                 }
             }
-            let probe = keys[(keys::splitmix64(&mut rng) % (i as u64 + 1)) as usize];
+            let key = keys[(keys::splitmix64(&mut rng) % (i as u64 + 1)) as usize];
+            probe.restart();
             let t0 = Instant::now();
-            let hit = black_box(map.get(black_box(&probe)));
+            let hit = black_box(map.get(black_box(&key)));
             let dt = t0.elapsed();
             debug_assert!(hit.is_some());
             lat[i] = ns32(dt);
+            probe.record(i);
             if (i + 1) % (step * 16) == 0 {
                 bar.set_position((2 * n + i + 1) as u64);
             }
@@ -623,7 +785,7 @@ fn measure<M: Subject>(
             }
             Some(Summary::of_sorting(&mut sub, worst.1))
         };
-        (reduce(lat, scratch, &[], &[]), mid, own)
+        (reduce(lat, probe.records(n), scratch, &[], &[]), mid, own)
     };
     bar.finish_and_clear();
 
@@ -645,23 +807,29 @@ fn measure<M: Subject>(
 }
 
 /// The timer pass: N empty intervals, timed exactly like the operations.
-fn measure_timer(n: usize, buf: &mut Buffers) -> (Summary, Columns) {
+fn measure_timer(n: usize, buf: &mut Buffers, cpu_check: bool) -> OpResult {
     let bar = report::progress(n as u64, "latency: timer");
+    let mut probe = CpuProbe::new(&mut buf.cpu, cpu_check);
     for i in 0..n {
         let t0 = Instant::now();
         let dt = t0.elapsed();
         buf.lat[i] = ns32(dt);
+        probe.record(i);
         if (i + 1) % (1 << 20) == 0 {
             bar.set_position((i + 1) as u64);
         }
     }
     bar.finish_and_clear();
-    let r = reduce(&mut buf.lat[..n], &mut buf.scratch, &[], &[]);
-    (r.summary, r.columns)
+    let cpu = probe.records(n);
+    reduce(&mut buf.lat[..n], cpu, &mut buf.scratch, &[], &[])
 }
 
 /// Runs the measurement (no files written).
-pub(crate) fn measure_all(n: usize, maps: &[MapKind]) -> Result<LatencyReport, String> {
+pub(crate) fn measure_all(
+    n: usize,
+    maps: &[MapKind],
+    cpu_check: bool,
+) -> Result<LatencyReport, String> {
     if n == 0 {
         return Err("--n must be at least 1".into());
     }
@@ -674,7 +842,7 @@ pub(crate) fn measure_all(n: usize, maps: &[MapKind]) -> Result<LatencyReport, S
     let (hit, _) = keys::gen_keys(n);
     let remove_order = keys::shuffled(&hit);
     let mut buf = Buffers::new(n);
-    let (timer, timer_columns) = measure_timer(n, &mut buf);
+    let timer = measure_timer(n, &mut buf, cpu_check);
     let mut results: Vec<MapResult> = Vec::new();
     for kind in kinds {
         let windows = results
@@ -688,6 +856,7 @@ pub(crate) fn measure_all(n: usize, maps: &[MapKind]) -> Result<LatencyReport, S
                 &remove_order,
                 windows.as_deref(),
                 &mut buf,
+                cpu_check,
             ),
             MapKind::Hashbrown => measure::<hashbrown::HashMap<u64, u64>>(
                 kind,
@@ -695,6 +864,7 @@ pub(crate) fn measure_all(n: usize, maps: &[MapKind]) -> Result<LatencyReport, S
                 &remove_order,
                 windows.as_deref(),
                 &mut buf,
+                cpu_check,
             ),
             MapKind::Std => measure::<std::collections::HashMap<u64, u64>>(
                 kind,
@@ -702,6 +872,7 @@ pub(crate) fn measure_all(n: usize, maps: &[MapKind]) -> Result<LatencyReport, S
                 &remove_order,
                 windows.as_deref(),
                 &mut buf,
+                cpu_check,
             ),
         };
         results.push(r);
@@ -709,7 +880,6 @@ pub(crate) fn measure_all(n: usize, maps: &[MapKind]) -> Result<LatencyReport, S
     Ok(LatencyReport {
         n,
         timer,
-        timer_columns,
         maps: results,
     })
 }
@@ -730,7 +900,7 @@ pub(crate) fn run(args: &LatencyArgs) -> Result<LatencyReport, String> {
         return Err("--n must be at least 1".into());
     }
     check_out_dir(&args.out)?;
-    let report = measure_all(args.n, &args.maps)?;
+    let report = measure_all(args.n, &args.maps, !args.no_cpu_check)?;
     print!("{}", report.render_text());
     report.write_files(&args.out)?;
     println!(
@@ -748,7 +918,7 @@ const HEADERS: [&str; 10] = [
 impl LatencyReport {
     /// Rows of `(map, op, summary)` in table order: the timer first.
     fn rows(&self) -> Vec<(&'static str, &'static str, &Summary)> {
-        let mut rows = vec![("timer", "empty", &self.timer)];
+        let mut rows = vec![("timer", "empty", &self.timer.summary)];
         for op in ["insert", "remove", "lookup", "lookup mid-grow"] {
             for m in &self.maps {
                 let s = match op {
@@ -759,6 +929,27 @@ impl LatencyReport {
                 };
                 if let Some(s) = s {
                     rows.push((m.kind.name(), op, s));
+                }
+            }
+        }
+        rows
+    }
+
+    /// Rows of `(map, op, cpu summary)` for the passes with a CPU check.
+    fn cpu_rows(&self) -> Vec<(&'static str, &'static str, &CpuSummary)> {
+        let mut rows = Vec::new();
+        if let Some(c) = &self.timer.cpu {
+            rows.push(("timer", "empty", c));
+        }
+        for op in ["insert", "remove", "lookup"] {
+            for m in &self.maps {
+                let r = match op {
+                    "insert" => &m.insert,
+                    "remove" => &m.remove,
+                    _ => &m.lookup,
+                };
+                if let Some(c) = &r.cpu {
+                    rows.push((m.kind.name(), op, c));
                 }
             }
         }
@@ -812,6 +1003,34 @@ impl LatencyReport {
                 s.over_1ms
             );
         }
+        let cpu_rows = self.cpu_rows();
+        if !cpu_rows.is_empty() {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "CPU check (thread CPU clock read after every operation): operations that spent over 20 µs \
+                 off the CPU (preempted),\nand operations that used over 100 µs / 1 ms of CPU time \
+                 themselves (time preempted excluded)"
+            );
+            let _ = writeln!(
+                out,
+                "{:<10} {:<15} {:>10} {:>10} {:>8} {:>10} {:>10}",
+                "map", "op", "preempted", "cpu>100µs", "cpu>1ms", "cpu max", "at"
+            );
+            for (map, op, c) in cpu_rows {
+                let _ = writeln!(
+                    out,
+                    "{:<10} {:<15} {:>10} {:>10} {:>8} {:>10} {:>10}",
+                    map,
+                    op,
+                    c.preempted,
+                    c.over_100us,
+                    c.over_1ms,
+                    fmt_ns(c.max_ns as f64),
+                    c.max_index
+                );
+            }
+        }
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -836,7 +1055,16 @@ impl LatencyReport {
                 .spikes
                 .iter()
                 .take(5)
-                .map(|s| format!("{} @{} ({})", fmt_ns(s.ns as f64), s.index, s.cause))
+                .map(|s| match s.cpu_ns {
+                    Some(c) => format!(
+                        "{} @{} ({}, cpu {})",
+                        fmt_ns(s.ns as f64),
+                        s.index,
+                        s.cause,
+                        fmt_ns(c as f64)
+                    ),
+                    None => format!("{} @{} ({})", fmt_ns(s.ns as f64), s.index, s.cause),
+                })
                 .collect();
             let _ = writeln!(
                 out,
@@ -888,6 +1116,35 @@ impl LatencyReport {
         t
     }
 
+    /// The CPU-check table as HTML (empty when the check was off).
+    pub(crate) fn html_cpu_table(&self) -> Table {
+        let mut t = Table::new(&[
+            "map",
+            "op",
+            "preempted",
+            "cpu > 100 µs",
+            "cpu > 1 ms",
+            "cpu max",
+            "at",
+        ]);
+        for (map, op, c) in self.cpu_rows() {
+            t.row(vec![
+                Cell::text(map),
+                Cell::text(op),
+                Cell::num(c.preempted.to_string()),
+                Cell::num(c.over_100us.to_string()),
+                Cell::num(c.over_1ms.to_string()).tone(if c.over_1ms > 0 {
+                    Tone::Bad
+                } else {
+                    Tone::Plain
+                }),
+                Cell::num(fmt_ns(c.max_ns as f64)),
+                Cell::num(c.max_index.to_string()),
+            ]);
+        }
+        t
+    }
+
     /// The heap table as HTML.
     pub(crate) fn html_heap_table(&self) -> Table {
         let mut t = Table::new(&[
@@ -926,7 +1183,7 @@ impl LatencyReport {
             .maps
             .iter()
             .flat_map(|m| pick(m).columns.p50.iter().copied())
-            .chain(self.timer_columns.p50.iter().copied())
+            .chain(self.timer.columns.p50.iter().copied())
             .filter(|&x| x > 0)
             .min()
             .unwrap_or(10)
@@ -968,7 +1225,7 @@ impl LatencyReport {
             self.n
         ));
         all.line(
-            xs(&self.timer_columns, &self.timer_columns.max),
+            xs(&self.timer.columns, &self.timer.columns.max),
             Attrs::new().stroke("#999999", 1.0).opacity(0.8),
         )
         .legend("timer alone", "#999999");
@@ -1118,10 +1375,14 @@ impl LatencyReport {
         let mut s = String::new();
         let _ = write!(
             s,
-            "{{\n\"n\":{},\n\"clock\":\"std::time::Instant\",\n\"timer\":{},\n\"timer_columns\":{},\n\"maps\":[",
+            "{{\n\"n\":{},\n\"clock\":\"std::time::Instant\",\n\"timer\":{},\n\"timer_cpu\":{},\n\"timer_columns\":{},\n\"maps\":[",
             self.n,
-            self.timer.to_json(),
-            self.timer_columns.to_json()
+            self.timer.summary.to_json(),
+            self.timer
+                .cpu
+                .as_ref()
+                .map_or("null".to_string(), CpuSummary::to_json),
+            self.timer.columns.to_json()
         );
         let op_json = |r: &OpResult| {
             let spikes: Vec<String> = r
@@ -1129,16 +1390,20 @@ impl LatencyReport {
                 .iter()
                 .map(|s| {
                     format!(
-                        "{{\"index\":{},\"ns\":{},\"cause\":{}}}",
+                        "{{\"index\":{},\"ns\":{},\"cpu_ns\":{},\"cause\":{}}}",
                         s.index,
                         s.ns,
+                        s.cpu_ns.map_or("null".to_string(), |u| u.to_string()),
                         json_str(s.cause)
                     )
                 })
                 .collect();
             format!(
-                "{{\"summary\":{},\"spikes\":[{}],\"columns\":{}}}",
+                "{{\"summary\":{},\"cpu\":{},\"spikes\":[{}],\"columns\":{}}}",
                 r.summary.to_json(),
+                r.cpu
+                    .as_ref()
+                    .map_or("null".to_string(), CpuSummary::to_json),
                 spikes.join(","),
                 r.columns.to_json()
             )
@@ -1221,20 +1486,29 @@ mod tests {
     #[test]
     fn spikes_slowest_first() {
         let v = [5u32, 9, 1, 7, 9, 3];
-        let s = spikes(&v, 3, &[4], &[]);
+        let cpu = [5u32, 9, 1, 1, 9, 3];
+        let s = spikes(&v, Some(&cpu), 3, &[4], &[]);
         let got: Vec<(usize, u32)> = s.iter().map(|s| (s.index, s.ns)).collect();
         assert_eq!(got, vec![(1, 9), (4, 9), (3, 7)]);
+        assert_eq!(s[0].cause, "-");
         assert_eq!(s[1].cause, "capacity change");
+        assert_eq!(s[2].cause, "preempted");
+        assert_eq!(s[2].cpu_ns, Some(1));
+        let c = CpuSummary::of(&v, &cpu);
+        assert_eq!(c.max_ns, 9);
     }
 
     #[test]
     fn small_run_measures_every_map() {
-        let r = measure_all(3000, &[MapKind::Std, MapKind::Gomap]).unwrap();
+        let r = measure_all(3000, &[MapKind::Std, MapKind::Gomap], true).unwrap();
         assert_eq!(r.maps.len(), 2);
         assert_eq!(r.maps[0].kind, MapKind::Gomap);
         assert_eq!(r.maps[0].insert.summary.count, 3000);
         assert!(!r.maps[0].grow_windows.is_empty());
         assert!(r.maps[1].lookup_mid_grow.is_some());
+        if cfg!(unix) {
+            assert!(r.maps[0].insert.cpu.is_some() && r.timer.cpu.is_some());
+        }
         assert!(r.to_json().starts_with('{'));
         assert!(r.insert_svg().starts_with("<svg"));
     }

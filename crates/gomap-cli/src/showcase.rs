@@ -102,7 +102,7 @@ pub(crate) fn run(args: &ShowcaseArgs) -> Result<(), String> {
         2,
         &format!("latency: every operation timed, maps grown to {n} entries and emptied"),
     );
-    let lat = latency::measure_all(n, &[MapKind::Gomap, MapKind::Hashbrown, MapKind::Std])?;
+    let lat = latency::measure_all(n, &[MapKind::Gomap, MapKind::Hashbrown, MapKind::Std], true)?;
     print!("{}", lat.render_text());
     lat.write_files(out)?;
 
@@ -206,9 +206,9 @@ fn latency_findings(lat: &LatencyReport) -> Vec<String> {
     out.push(format!(
         "The clock itself: an empty interval takes {} at the median and {} at worst (that worst is \
          the machine: interrupts and other processes), so every timing below includes about {}.",
-        fmt_ns(lat.timer.p50 as f64),
-        fmt_ns(lat.timer.max as f64),
-        fmt_ns(lat.timer.p50 as f64)
+        fmt_ns(lat.timer.summary.p50 as f64),
+        fmt_ns(lat.timer.summary.max as f64),
+        fmt_ns(lat.timer.summary.p50 as f64)
     ));
     for m in &lat.maps {
         let s = &m.insert.summary;
@@ -308,6 +308,14 @@ fn index_page(
         p.p(&f);
     }
     p.table(&lat.html_table());
+    p.small(
+        "CPU check: after every operation (outside the timed region) the thread's CPU clock is \
+         read. An operation that was slow because another process had the CPU (preempted: over \
+         20 µs off the CPU) used little CPU time itself; one that was slow because of the map's \
+         own work (a rehash, page faults, a large free) used it all. The cpu columns count only \
+         the time the thread ran.",
+    );
+    p.table(&lat.html_cpu_table());
     p.figure(
         &lat.insert_svg(),
         "Insert latency against insert number, log scale. Each pixel column keeps the worst insert \
