@@ -28,11 +28,16 @@ pub(crate) fn array_layout<K, V>(n: usize) -> Result<AllocLayout, TryReserveErro
         .map_err(|_| TryReserveError::CapacityOverflow)
 }
 
-/// Allocates an array of `n >= 1` buckets. With `zeroed`, every bucket is initialised (a zeroed
-/// bucket is empty); otherwise no bucket is.
-pub(crate) fn alloc_array<K, V>(n: usize, zeroed: bool) -> Result<*mut u8, TryReserveError> {
+/// Allocates an array of `n >= 1` buckets. With `init`, every bucket is initialised (empty);
+/// otherwise none is.
+///
+/// Initialising writes only the 16-byte headers of a small array; a large one (1 MiB and up)
+/// comes from `alloc_zeroed` instead, which for a fresh mapping costs nothing up front (the
+/// kernel's pages are already zero) and spreads the cost over first touches.
+pub(crate) fn alloc_array<K, V>(n: usize, init: bool) -> Result<*mut u8, TryReserveError> {
     let layout = array_layout::<K, V>(n)?;
     debug_assert!(layout.size() > 0, "a bucket has a 16-byte header");
+    let zeroed = init && layout.size() >= 1 << 20;
     // SAFETY: the layout has a non-zero size (every bucket has a header).
     let ptr = unsafe {
         if zeroed {
@@ -42,10 +47,15 @@ pub(crate) fn alloc_array<K, V>(n: usize, zeroed: bool) -> Result<*mut u8, TryRe
         }
     };
     if ptr.is_null() {
-        Err(TryReserveError::AllocError { layout })
-    } else {
-        Ok(ptr)
+        return Err(TryReserveError::AllocError { layout });
     }
+    if init && !zeroed {
+        for j in 0..n {
+            // SAFETY: `j < n`, inside the array just allocated.
+            unsafe { BucketPtr::<K, V>::at(ptr, j).init() };
+        }
+    }
+    Ok(ptr)
 }
 
 /// Frees an array from [`alloc_array`].

@@ -15,11 +15,12 @@ impl<K, V> RawTable<K, V> {
     /// A copy of this table with every entry cloned by `clone`.
     pub(crate) fn clone_with(&self, mut clone: impl FnMut(&K, &V) -> (K, V)) -> Self {
         let mut out = Self::new();
-        if self.buckets.is_null() {
+        if !self.is_allocated() {
             return out;
         }
         out.buckets = alloc_array::<K, V>(self.num_buckets(), true).unwrap_or_else(|e| e.handle());
         out.b = self.b;
+        out.set_limits();
         if self.is_growing() {
             out.old = alloc_array::<K, V>(self.old_count(), true).unwrap_or_else(|e| e.handle());
             out.old_b = self.old_b;

@@ -71,13 +71,14 @@ impl<K, V> RawTable<K, V> {
     /// Installs an uninitialised array of `2^new_b` buckets and keeps the current one as the old
     /// array. O(1): nothing moves and nothing is zeroed.
     fn start_grow_to(&mut self, new_b: u8) -> Result<(), TryReserveError> {
-        debug_assert!(!self.is_growing() && !self.buckets.is_null());
+        debug_assert!(!self.is_growing() && self.is_allocated());
         debug_assert!(new_b.abs_diff(self.b) <= MAX_STEP);
         let new = alloc_array::<K, V>(bucket_count_checked(new_b)?, false)?;
         self.old = mem::replace(&mut self.buckets, new);
         self.old_b = mem::replace(&mut self.b, new_b);
         self.old_noverflow = mem::replace(&mut self.noverflow, 0);
         self.nevacuate = 0;
+        self.set_limits();
         Ok(())
     }
 
@@ -95,7 +96,8 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
-    #[inline]
+    /// Out of line: a write pays a call only while growing, and the hot path stays small.
+    #[inline(never)]
     pub(super) fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
         let unit = self.unit_of(hash as usize & (self.old_count() - 1));
         self.evacuate(unit, hasher);
@@ -313,7 +315,7 @@ impl<K, V> RawTable<K, V> {
             return Ok(());
         }
         let new_b = log2_buckets_for(need)?;
-        if !self.buckets.is_null() && new_b <= self.b {
+        if self.is_allocated() && new_b <= self.b {
             // The array is large enough: only a queued shrink made `capacity()` smaller. Shrink
             // less (or not at all); nothing moves.
             self.pending_shrink = (new_b < self.b).then_some(new_b);
@@ -347,7 +349,7 @@ impl<K, V> RawTable<K, V> {
     pub(crate) fn shrink_to(&mut self, min_capacity: usize) {
         let target = self.len.max(min_capacity);
         if target == 0 {
-            if !self.buckets.is_null() {
+            if self.is_allocated() {
                 self.free_storage();
             }
             return;
@@ -357,7 +359,7 @@ impl<K, V> RawTable<K, V> {
         };
         // Shrinking only: a target at or above the size already heading for is a no-op (std).
         let heading_for = self.pending_shrink.map_or(self.b, |t| t.min(self.b));
-        if self.buckets.is_null() || new_b >= heading_for {
+        if !self.is_allocated() || new_b >= heading_for {
             return;
         }
         self.pending_shrink = Some(new_b);
@@ -373,6 +375,7 @@ impl<K, V> RawTable<K, V> {
         let mut fresh = ManuallyDrop::new(Self::new());
         fresh.buckets = alloc_array::<K, V>(bucket_count_checked(new_b)?, true)?;
         fresh.b = new_b;
+        fresh.set_limits();
         struct FreeOnUnwind<'a, K, V>(&'a mut RawTable<K, V>);
         impl<K, V> Drop for FreeOnUnwind<'_, K, V> {
             fn drop(&mut self) {

@@ -61,8 +61,10 @@ pub(crate) struct RawIter<K, V> {
     bucket: BucketPtr<K, V>,
     /// Live slots of `bucket` not yielded yet.
     live: SlotMask,
-    /// Entries not yielded yet (`usize::MAX` when unknown).
+    /// Entries not yielded yet (counting down from `usize::MAX` when unknown).
     remaining: usize,
+    /// Whether `remaining` is known (a whole-table iterator, not a range).
+    exact: bool,
 }
 
 impl<K, V> Clone for RawIter<K, V> {
@@ -97,6 +99,7 @@ impl<K, V> RawIter<K, V> {
             bucket: BucketPtr::null(),
             live: SlotMask(0),
             remaining,
+            exact: remaining != usize::MAX,
         }
     }
 
@@ -131,7 +134,7 @@ impl<K, V> RawIter<K, V> {
 
     /// The chain at index `t`: old chain `t & old_mask` while it has not moved (only at its own
     /// index), else new bucket `t` if there is one; null for none.
-    #[inline]
+    #[inline(always)]
     fn chain_at(&self, t: usize) -> BucketPtr<K, V> {
         if !self.old.is_null() {
             let i = t & ((1usize << self.old_b) - 1);
@@ -154,27 +157,15 @@ impl<K, V> RawIter<K, V> {
     }
 }
 
-impl<K, V> Iterator for RawIter<K, V> {
-    type Item = Position<K, V>;
-
+impl<K, V> RawIter<K, V> {
+    /// Moves to the next bucket that has live slots; false at the end. Called once per bucket,
+    /// so `next` stays small enough to inline into every iterator.
     #[inline]
-    fn next(&mut self) -> Option<Position<K, V>> {
+    fn advance(&mut self) -> bool {
         if self.remaining == 0 {
-            return None;
+            return false;
         }
         loop {
-            if !self.live.is_empty() {
-                let index = self.live.lowest();
-                self.live = self.live.remove_lowest();
-                self.remaining = self
-                    .remaining
-                    .wrapping_sub((self.remaining != usize::MAX) as usize);
-                return Some(Position {
-                    head: self.head,
-                    bucket: self.bucket,
-                    index,
-                });
-            }
             if !self.bucket.is_null() {
                 // SAFETY: the current bucket is initialised.
                 self.bucket = unsafe { self.bucket.overflow() };
@@ -182,7 +173,7 @@ impl<K, V> Iterator for RawIter<K, V> {
             if self.bucket.is_null() {
                 if self.next_chain >= self.end_chain {
                     self.remaining = 0;
-                    return None;
+                    return false;
                 }
                 self.head = self.chain_at(self.next_chain);
                 self.bucket = self.head;
@@ -193,15 +184,38 @@ impl<K, V> Iterator for RawIter<K, V> {
             }
             // SAFETY: a non-null bucket reached from an iterable head is initialised.
             self.live = match_live(unsafe { self.bucket.tophash_word() });
+            if !self.live.is_empty() {
+                return true;
+            }
         }
+    }
+}
+
+impl<K, V> Iterator for RawIter<K, V> {
+    type Item = Position<K, V>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Position<K, V>> {
+        if self.live.is_empty() && !self.advance() {
+            return None;
+        }
+        let index = self.live.lowest();
+        self.live = self.live.remove_lowest();
+        // Range iterators start from `usize::MAX` and never count down to 0.
+        self.remaining -= 1;
+        Some(Position {
+            head: self.head,
+            bucket: self.bucket,
+            index,
+        })
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.remaining == usize::MAX {
-            (0, None)
-        } else {
+        if self.exact {
             (self.remaining, Some(self.remaining))
+        } else {
+            (0, None)
         }
     }
 }

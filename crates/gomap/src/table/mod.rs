@@ -91,10 +91,28 @@ pub(crate) fn capacity_of(b: u8) -> usize {
     BUCKET_SLOTS.max(LOAD_NUM.saturating_mul(bucket_count(b) / LOAD_DEN))
 }
 
+/// The bucket array of a table that owns no memory: one empty header (all slots `EMPTY_REST`,
+/// no overflow), shared by every such table and never written. Lookups in an empty map read it
+/// like any bucket and miss, so they need no "is it allocated?" test (hashbrown's trick).
+#[repr(C, align(16))]
+struct EmptyBucket([u64; 2]);
+static EMPTY_BUCKET: EmptyBucket = EmptyBucket([0; 2]);
+
+/// The address of [`EMPTY_BUCKET`].
+#[inline(always)]
+const fn empty_bucket() -> *mut u8 {
+    (&raw const EMPTY_BUCKET).cast::<u8>().cast_mut()
+}
+
+/// Tables at least this large (log2 buckets) prefetch a bucket's slot lines on lookup: below
+/// it the array fits in L2 and the prefetches are only extra instructions.
+const PREFETCH_MIN_BYTES: usize = 256 << 10;
+
 /// Where a new entry goes: a free slot of the target chain (the chain already holds it).
 pub(crate) struct InsertSlot<K, V> {
     bucket: BucketPtr<K, V>,
     index: usize,
+    top: u8,
 }
 
 impl<K, V> InsertSlot<K, V> {
@@ -143,8 +161,16 @@ impl<K, V> Position<K, V> {
 /// The raw table. Not generic over the hasher: every operation that may rehash takes a
 /// `hasher: impl Fn(&K) -> u64`, every lookup an `eq: impl FnMut(&K) -> bool`.
 pub(crate) struct RawTable<K, V> {
-    /// The current array of `2^b` buckets, or null before the first allocation.
+    /// The current array of `2^b` buckets, or [`empty_bucket`] before the first allocation.
     buckets: *mut u8,
+    /// `capacity_of(b)`: inserting a new key when `len` has reached it starts a doubling grow.
+    grow_at: usize,
+    /// `2^b`: as many overflow buckets as this start a same-size grow.
+    overflow_at: usize,
+    /// `2^b - 1` (0 when unallocated): the hash bits that pick a bucket.
+    bucket_mask: usize,
+    /// Whether the array is too big for the cache, so lookups prefetch slot lines.
+    prefetch: bool,
     /// log2 of the current bucket count.
     b: u8,
     /// log2 of the old bucket count (meaningful while growing).
@@ -182,7 +208,11 @@ impl<K, V> RawTable<K, V> {
     /// An empty table that owns no memory.
     pub(crate) const fn new() -> Self {
         RawTable {
-            buckets: ptr::null_mut(),
+            buckets: empty_bucket(),
+            grow_at: 0,
+            overflow_at: 0,
+            bucket_mask: 0,
+            prefetch: false,
             b: 0,
             old_b: 0,
             len: 0,
@@ -205,8 +235,29 @@ impl<K, V> RawTable<K, V> {
             let b = log2_buckets_for(capacity)?;
             table.buckets = alloc_array::<K, V>(bucket_count_checked(b)?, true)?;
             table.b = b;
+            table.set_limits();
         }
         Ok(table)
+    }
+
+    /// Whether the table owns a bucket array (else `buckets` is the shared empty bucket).
+    #[inline(always)]
+    pub(crate) fn is_allocated(&self) -> bool {
+        self.buckets != empty_bucket()
+    }
+
+    /// Recomputes the grow thresholds after `buckets` or `b` changed.
+    fn set_limits(&mut self) {
+        if self.is_allocated() {
+            self.grow_at = capacity_of(self.b);
+            self.overflow_at = bucket_count(self.b);
+        } else {
+            self.grow_at = 0;
+            self.overflow_at = 0;
+        }
+        self.bucket_mask = (1usize << self.b) - 1;
+        self.prefetch =
+            Layout::<K, V>::SIZE > 64 && Layout::<K, V>::SIZE << self.b >= PREFETCH_MIN_BYTES;
     }
 
     /// Live entries.
@@ -224,7 +275,7 @@ impl<K, V> RawTable<K, V> {
     /// key starts a doubling grow).
     #[inline]
     pub(crate) fn capacity(&self) -> usize {
-        if self.buckets.is_null() {
+        if !self.is_allocated() {
             0
         } else {
             let b = self.pending_shrink.map_or(self.b, |t| t.min(self.b));
@@ -241,7 +292,7 @@ impl<K, V> RawTable<K, V> {
     /// Buckets in the current array (0 before the first allocation).
     #[inline]
     pub(crate) fn num_buckets(&self) -> usize {
-        if self.buckets.is_null() {
+        if !self.is_allocated() {
             0
         } else {
             1 << self.b
@@ -256,7 +307,7 @@ impl<K, V> RawTable<K, V> {
 
     #[inline(always)]
     fn mask(&self) -> usize {
-        (1usize << self.b) - 1
+        self.bucket_mask
     }
 
     #[inline(always)]
@@ -298,9 +349,17 @@ impl<K, V> RawTable<K, V> {
     /// The head of `hash`'s chain in the current array, where writes go (after grow work).
     #[inline]
     pub(crate) fn head_for(&self, hash: u64) -> BucketPtr<K, V> {
-        assert!(!self.buckets.is_null());
+        assert!(self.is_allocated());
         // SAFETY: allocated, and masking keeps the index in range.
         unsafe { self.bucket(hash as usize & self.mask()) }
+    }
+
+    /// Starts loading the slot lines of `head` early, when the table is too big for the cache.
+    #[inline(always)]
+    fn prefetch(&self, head: BucketPtr<K, V>) {
+        if self.prefetch {
+            head.prefetch_slots();
+        }
     }
 
     /// The head of the chain a lookup of `hash` must search. The array must be allocated.
@@ -324,12 +383,10 @@ impl<K, V> RawTable<K, V> {
     /// Finds the entry whose key satisfies `eq`. Never moves entries.
     #[inline]
     pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Position<K, V>> {
-        if self.len == 0 {
-            return None;
-        }
+        // No `len == 0` test: an empty table's buckets (or the shared empty bucket) just miss.
         let top = tophash(hash);
         let head = self.lookup_head(hash);
-        head.prefetch_slots();
+        self.prefetch(head);
         let mut bucket = head;
         loop {
             // SAFETY: every bucket reachable from a searched head is initialised, and matched
@@ -377,7 +434,7 @@ impl<K, V> RawTable<K, V> {
         mut eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Result<Position<K, V>, InsertSlot<K, V>> {
-        if self.buckets.is_null() {
+        if !self.is_allocated() {
             self.allocate_first();
         }
         self.prepare_write(hash, &hasher);
@@ -386,7 +443,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: the array is allocated, and after grow work the target's source chain has
             // moved, so the target chain is initialised.
             let head = unsafe { self.bucket(hash as usize & self.mask()) };
-            head.prefetch_slots();
+            self.prefetch(head);
             let mut bucket = head;
             let mut free: Option<(BucketPtr<K, V>, usize)> = None;
             let last = loop {
@@ -415,9 +472,16 @@ impl<K, V> RawTable<K, V> {
                     bucket = next;
                 }
             };
+            // Go's `overLoadFactor(len + 1, B) || tooManyOverflowBuckets(noverflow, B)`, with
+            // both thresholds precomputed.
+            debug_assert!(
+                self.is_growing()
+                    || (self.len >= self.grow_at) == over_load_factor(self.len + 1, self.b)
+                        && (self.noverflow >= self.overflow_at)
+                            == too_many_overflow_buckets(self.noverflow, self.b)
+            );
             if !self.is_growing()
-                && (over_load_factor(self.len + 1, self.b)
-                    || too_many_overflow_buckets(self.noverflow, self.b))
+                && (self.len >= self.grow_at || self.noverflow >= self.overflow_at)
             {
                 self.start_load_grow();
                 self.grow_work(hash, &hasher);
@@ -427,7 +491,7 @@ impl<K, V> RawTable<K, V> {
                 Some(slot) => slot,
                 None => (self.link_overflow(last), 0),
             };
-            return Err(InsertSlot { bucket, index });
+            return Err(InsertSlot { bucket, index, top });
         }
     }
 
@@ -445,7 +509,8 @@ impl<K, V> RawTable<K, V> {
         value: V,
     ) -> BucketPtr<K, V> {
         // SAFETY: the slot is a free slot of an initialised bucket of this table.
-        unsafe { slot.bucket.write(slot.index, tophash(hash), key, value) };
+        debug_assert_eq!(slot.top, tophash(hash));
+        unsafe { slot.bucket.write(slot.index, slot.top, key, value) };
         self.len += 1;
         slot.bucket
     }
@@ -520,9 +585,10 @@ impl<K, V> RawTable<K, V> {
     #[cold]
     #[inline(never)]
     fn allocate_first(&mut self) {
-        debug_assert!(self.buckets.is_null() && !self.is_growing());
+        debug_assert!(!self.is_allocated() && !self.is_growing());
         self.buckets = alloc_array::<K, V>(1, true).unwrap_or_else(|e| e.handle());
         self.b = 0;
+        self.set_limits();
     }
 
     // -----------------------------------------------------------------------------------------
@@ -590,13 +656,13 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: allocated by `alloc_array` with this count.
             unsafe { free_array::<K, V>(self.old, self.old_count()) };
         }
-        if !self.buckets.is_null() {
+        if self.is_allocated() {
             // SAFETY: as above.
             unsafe { free_array::<K, V>(self.buckets, 1 << self.b) };
         }
         self.pool.release_all();
         // Field by field: assigning a whole new table would run `Drop` on this one.
-        self.buckets = ptr::null_mut();
+        self.buckets = empty_bucket();
         self.old = ptr::null_mut();
         self.b = 0;
         self.old_b = 0;
@@ -606,6 +672,7 @@ impl<K, V> RawTable<K, V> {
         self.released = 0;
         self.old_noverflow = 0;
         self.pending_shrink = None;
+        self.set_limits();
     }
 
     /// Frees the old array at the end of a grow (or when clearing).
