@@ -508,8 +508,8 @@ impl<K, V> RawTable<K, V> {
         key: K,
         value: V,
     ) -> BucketPtr<K, V> {
-        // SAFETY: the slot is a free slot of an initialised bucket of this table.
         debug_assert_eq!(slot.top, tophash(hash));
+        // SAFETY: the slot is a free slot of an initialised bucket of this table.
         unsafe { slot.bucket.write(slot.index, slot.top, key, value) };
         self.len += 1;
         slot.bucket
