@@ -592,10 +592,12 @@ fn long_run<S: BuildHasher>(
         let op = if step % phase_len == phase_len - 1 {
             // A whole-map operation at the end of some phases.
             match step / phase_len {
-                1 => Op::ShrinkToFit,
-                2 => Op::ExtractAll(3),
+                0 => Op::Retain(2),
+                1 => Op::ExtractAll(3),
+                // After the shrinking phase: an incremental shrink that later writes finish.
+                2 => Op::ShrinkToFit,
                 3 => Op::DrainSome(100),
-                _ => Op::Retain(2),
+                _ => Op::ShrinkTo(space as usize / 4),
             }
         } else {
             random_op(&mut rng, space, spread, insert_pct)
@@ -621,6 +623,7 @@ fn a_long_seeded_run_over_a_small_key_space_matches_std() {
         gomap::DefaultHashBuilder::default(),
     );
     assert!(c.doubling_grows >= 5 || common::small(), "{c:?}");
+    assert!(c.shrinks >= 1 || common::small(), "{c:?}");
 }
 
 #[test]
@@ -633,6 +636,7 @@ fn a_long_seeded_run_over_a_large_key_space_matches_std() {
         gomap::DefaultHashBuilder::default(),
     );
     assert!(c.doubling_grows >= 8 || common::small(), "{c:?}");
+    assert!(c.shrinks >= 1 || common::small(), "{c:?}");
 }
 
 /// Keys (not in `m`, not in `taken`) whose hash, under `hasher`, picks bucket `j` of `2^b`.
