@@ -495,7 +495,6 @@ fn debug_output_matches_std_for_one_entry() {
 }
 
 #[test]
-#[ignore = "BUG: /work/bugs.md: Debug output of Keys/Values/ValuesMut/IntoKeys/IntoValues and OccupiedEntry differs from std"]
 fn iterator_and_entry_debug_output_matches_std() {
     let mut g = HashMap::from([(1, "a")]);
     let mut s = StdHashMap::from([(1, "a")]);
@@ -591,7 +590,12 @@ fn the_map_and_its_iterators_are_send_and_sync_where_std_s_are() {
     is_send::<Drain<'static, K, V>>();
     is_sync::<Drain<'static, K, V>>();
     is_send::<ExtractIf<'static, K, V, fn(&K, &mut V) -> bool>>();
-    // (The entry types: see `entries_are_send_and_sync_like_std`.)
+    is_send::<Entry<'static, K, V, gomap::DefaultHashBuilder>>();
+    is_sync::<Entry<'static, K, V, gomap::DefaultHashBuilder>>();
+    is_send::<OccupiedEntry<'static, K, V, gomap::DefaultHashBuilder>>();
+    is_sync::<OccupiedEntry<'static, K, V, gomap::DefaultHashBuilder>>();
+    is_send::<VacantEntry<'static, K, V, gomap::DefaultHashBuilder>>();
+    is_sync::<VacantEntry<'static, K, V, gomap::DefaultHashBuilder>>();
     // Values that are Send but not Sync (like std): owning types stay Send.
     is_send::<HashMap<u32, Cell<u32>>>();
     is_send::<IntoIter<u32, Cell<u32>>>();
@@ -647,7 +651,6 @@ fn the_send_sync_probe_tells_the_truth() {
 }
 
 #[test]
-#[ignore = "BUG: /work/bugs.md: Entry, OccupiedEntry and VacantEntry are neither Send nor Sync"]
 fn entries_are_send_and_sync_like_std() {
     type S = gomap::DefaultHashBuilder;
     use std::collections::hash_map as std_map;

@@ -557,7 +557,6 @@ fn reserve_with_a_queued_shrink_is_correct() {
 /// A shrink asked for while a grow is under way is queued, and `capacity()` reports its target
 /// at once; emptying the map must not forget it.
 #[test]
-#[ignore = "BUG: /work/bugs.md: clear()/drain() forget a queued shrink"]
 fn clear_and_drain_keep_a_queued_shrink() {
     for use_drain in [false, true] {
         let (mut map, _) = growing(0);
