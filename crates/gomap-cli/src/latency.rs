@@ -308,6 +308,37 @@ pub(crate) struct Spike {
     pub(crate) cpu_ns: Option<u32>,
 }
 
+impl Spike {
+    /// `2.1 ms @1234 (capacity change, cpu 2.1 ms)`.
+    pub(crate) fn describe(&self) -> String {
+        match self.cpu_ns {
+            Some(c) => format!(
+                "{} @{} ({}, cpu {})",
+                fmt_ns(self.ns as f64),
+                self.index,
+                self.cause,
+                fmt_ns(c as f64)
+            ),
+            None => format!(
+                "{} @{} ({})",
+                fmt_ns(self.ns as f64),
+                self.index,
+                self.cause
+            ),
+        }
+    }
+
+    fn to_json(&self) -> String {
+        format!(
+            "{{\"index\":{},\"ns\":{},\"cpu_ns\":{},\"cause\":{}}}",
+            self.index,
+            self.ns,
+            self.cpu_ns.map_or("null".to_string(), |u| u.to_string()),
+            json_str(self.cause)
+        )
+    }
+}
+
 /// What the thread's CPU clock (`CLOCK_THREAD_CPUTIME_ID`, read after every operation, outside
 /// the timed region) says about a pass: how much of each operation's wall time the thread
 /// actually ran. An operation that was slow because another process had the CPU (preemption,
@@ -325,6 +356,9 @@ pub(crate) struct CpuSummary {
     pub(crate) max_ns: u64,
     /// Its index.
     pub(crate) max_index: usize,
+    /// The operations that used the most CPU time themselves, heaviest first: the map's own
+    /// worst cases, with preemption taken out.
+    pub(crate) heaviest: Vec<Spike>,
 }
 
 /// Off-CPU time above which an operation counts as preempted, ns.
@@ -356,9 +390,15 @@ impl CpuSummary {
     }
 
     fn to_json(&self) -> String {
+        let heaviest: Vec<String> = self.heaviest.iter().map(Spike::to_json).collect();
         format!(
-            "{{\"preempted\":{},\"cpu_over_100us\":{},\"cpu_over_1ms\":{},\"cpu_max_ns\":{},\"cpu_max_index\":{}}}",
-            self.preempted, self.over_100us, self.over_1ms, self.max_ns, self.max_index
+            "{{\"preempted\":{},\"cpu_over_100us\":{},\"cpu_over_1ms\":{},\"cpu_max_ns\":{},\"cpu_max_index\":{},\"heaviest\":[{}]}}",
+            self.preempted,
+            self.over_100us,
+            self.over_1ms,
+            self.max_ns,
+            self.max_index,
+            heaviest.join(",")
         )
     }
 }
@@ -543,16 +583,23 @@ fn argmax(lat: &[u32]) -> usize {
     best
 }
 
-/// The `k` slowest operations, slowest first, with what happened at their index.
+/// The `k` slowest operations, slowest first, with what happened at their index: by wall time,
+/// or with `by_cpu` by the CPU time they used themselves.
 fn spikes(
     lat: &[u32],
     cpu: Option<&[u32]>,
+    by_cpu: bool,
     k: usize,
     resizes: &[usize],
     frees: &[usize],
 ) -> Vec<Spike> {
+    let own = |i: usize| match cpu {
+        Some(c) if by_cpu => c[i].min(lat[i]),
+        _ => lat[i],
+    };
     let mut top: Vec<(u32, usize)> = Vec::with_capacity(k + 1);
-    for (i, &x) in lat.iter().enumerate() {
+    for i in 0..lat.len() {
+        let x = own(i);
         if top.len() < k || x > top[top.len() - 1].0 {
             let pos = top.partition_point(|&(y, _)| y >= x);
             top.insert(pos, (x, i));
@@ -560,7 +607,8 @@ fn spikes(
         }
     }
     top.into_iter()
-        .map(|(ns, index)| {
+        .map(|(_, index)| {
+            let ns = lat[index];
             let cpu_ns = cpu.map(|c| c[index].min(ns));
             let preempted = cpu_ns.is_some_and(|c| (c as u64) < ns as u64 / 2);
             (ns, index, cpu_ns, preempted)
@@ -590,15 +638,19 @@ fn reduce(
     resizes: &[usize],
     frees: &[usize],
 ) -> OpResult {
-    let spikes = spikes(lat, cpu, 8, resizes, frees);
-    let cpu = cpu.map(|c| CpuSummary::of(lat, c));
+    let spikes_ = spikes(lat, cpu, false, 8, resizes, frees);
+    let cpu = cpu.map(|c| {
+        let mut summary = CpuSummary::of(lat, c);
+        summary.heaviest = spikes(lat, Some(c), true, 8, resizes, frees);
+        summary
+    });
     let columns = Columns::of(lat, scratch);
     let max_index = argmax(lat);
     let summary = Summary::of_sorting(lat, max_index);
     OpResult {
         summary,
         columns,
-        spikes,
+        spikes: spikes_,
         cpu,
     }
 }
@@ -1049,29 +1101,28 @@ impl LatencyReport {
             );
         }
         let _ = writeln!(out);
-        for m in &self.maps {
-            let list: Vec<String> = m
-                .insert
-                .spikes
-                .iter()
+        let list = |v: &[Spike]| {
+            v.iter()
                 .take(5)
-                .map(|s| match s.cpu_ns {
-                    Some(c) => format!(
-                        "{} @{} ({}, cpu {})",
-                        fmt_ns(s.ns as f64),
-                        s.index,
-                        s.cause,
-                        fmt_ns(c as f64)
-                    ),
-                    None => format!("{} @{} ({})", fmt_ns(s.ns as f64), s.index, s.cause),
-                })
-                .collect();
+                .map(Spike::describe)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for m in &self.maps {
             let _ = writeln!(
                 out,
-                "slowest {} inserts: {}",
+                "slowest {} inserts (wall): {}",
                 m.kind.name(),
-                list.join(", ")
+                list(&m.insert.spikes)
             );
+            if let Some(c) = &m.insert.cpu {
+                let _ = writeln!(
+                    out,
+                    "heaviest {} inserts (own CPU time): {}",
+                    m.kind.name(),
+                    list(&c.heaviest)
+                );
+            }
         }
         if self.maps.iter().any(|m| m.lookup_mid_grow.is_some()) {
             let _ = writeln!(
@@ -1385,19 +1436,7 @@ impl LatencyReport {
             self.timer.columns.to_json()
         );
         let op_json = |r: &OpResult| {
-            let spikes: Vec<String> = r
-                .spikes
-                .iter()
-                .map(|s| {
-                    format!(
-                        "{{\"index\":{},\"ns\":{},\"cpu_ns\":{},\"cause\":{}}}",
-                        s.index,
-                        s.ns,
-                        s.cpu_ns.map_or("null".to_string(), |u| u.to_string()),
-                        json_str(s.cause)
-                    )
-                })
-                .collect();
+            let spikes: Vec<String> = r.spikes.iter().map(Spike::to_json).collect();
             format!(
                 "{{\"summary\":{},\"cpu\":{},\"spikes\":[{}],\"columns\":{}}}",
                 r.summary.to_json(),
@@ -1487,7 +1526,7 @@ mod tests {
     fn spikes_slowest_first() {
         let v = [5u32, 9, 1, 7, 9, 3];
         let cpu = [5u32, 9, 1, 1, 9, 3];
-        let s = spikes(&v, Some(&cpu), 3, &[4], &[]);
+        let s = spikes(&v, Some(&cpu), false, 3, &[4], &[]);
         let got: Vec<(usize, u32)> = s.iter().map(|s| (s.index, s.ns)).collect();
         assert_eq!(got, vec![(1, 9), (4, 9), (3, 7)]);
         assert_eq!(s[0].cause, "-");
@@ -1496,6 +1535,9 @@ mod tests {
         assert_eq!(s[2].cpu_ns, Some(1));
         let c = CpuSummary::of(&v, &cpu);
         assert_eq!(c.max_ns, 9);
+        let h = spikes(&v, Some(&cpu), true, 3, &[], &[]);
+        let got: Vec<usize> = h.iter().map(|s| s.index).collect();
+        assert_eq!(got, vec![1, 4, 0]);
     }
 
     #[test]
