@@ -722,3 +722,126 @@ fn the_hash_map_module_mirrors_std_names() {
     }
     assert_eq!(count(&map), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Empty maps.
+// ---------------------------------------------------------------------------------------------
+
+/// Every way of having an empty map: fresh (allocating nothing), presized, and emptied by each
+/// kind of removal.
+fn empty_maps<K, V>(
+    key: impl Fn(u64) -> K,
+    value: impl Fn(u64) -> V,
+) -> Vec<(&'static str, HashMap<K, V>)>
+where
+    K: std::hash::Hash + Eq,
+{
+    let filled = || {
+        let mut m = HashMap::new();
+        for i in 0..100 {
+            m.insert(key(i), value(i));
+        }
+        m
+    };
+    let mut out: Vec<(&'static str, HashMap<K, V>)> = vec![
+        ("new", HashMap::new()),
+        ("default", HashMap::default()),
+        ("with_capacity(0)", HashMap::with_capacity(0)),
+        ("with_capacity(100)", HashMap::with_capacity(100)),
+    ];
+    let mut m = filled();
+    m.clear();
+    out.push(("cleared", m));
+    let mut m = filled();
+    drop(m.drain());
+    out.push(("drained", m));
+    let mut m = filled();
+    m.retain(|_, _| false);
+    out.push(("retain(false)", m));
+    let mut m = filled();
+    m.extract_if(|_, _| true).for_each(drop);
+    out.push(("extract_if(true)", m));
+    let mut m = filled();
+    for i in 0..100 {
+        m.remove(&key(i));
+    }
+    out.push(("removed one by one", m));
+    let mut m = filled();
+    m.clear();
+    m.shrink_to_fit();
+    out.push(("cleared and shrunk", m));
+    let mut m = filled();
+    m.clear();
+    m.reserve(0);
+    out.push(("cleared, reserve(0)", m));
+    out
+}
+
+fn check_empty_maps<K, V>(key: impl Fn(u64) -> K + Copy, value: impl Fn(u64) -> V + Copy)
+where
+    K: std::hash::Hash + Eq + Clone + Debug,
+    V: PartialEq + Clone + Debug,
+{
+    let mut maps = empty_maps(key, value);
+    for (label, map) in &mut maps {
+        let k = key(7);
+        assert!(map.is_empty(), "{label}");
+        assert_eq!(map.len(), 0, "{label}");
+        assert_eq!(map.get(&k), None, "{label}");
+        assert_eq!(map.get_key_value(&k), None, "{label}");
+        assert!(!map.contains_key(&k), "{label}");
+        assert_eq!(map.get_mut(&k), None, "{label}");
+        let [a, b] = map.get_disjoint_mut([&k, &key(8)]);
+        assert!(a.is_none() && b.is_none(), "{label}");
+        assert_eq!(map.remove(&k), None, "{label}");
+        assert_eq!(map.remove_entry(&k), None, "{label}");
+        assert_eq!(map.iter().count(), 0, "{label}");
+        assert_eq!(map.iter_mut().count(), 0, "{label}");
+        assert_eq!(map.keys().len(), 0, "{label}");
+        assert_eq!(map.values().len(), 0, "{label}");
+        assert_eq!(map.values_mut().len(), 0, "{label}");
+        map.retain(|_, _| unreachable!("{label}: retain visits nothing"));
+        assert_eq!(map.extract_if(|_, _| true).count(), 0, "{label}");
+        assert_eq!(map.drain().count(), 0, "{label}");
+        assert_eq!(format!("{map:?}"), "{}", "{label}");
+        assert_eq!(map.stats().len, 0, "{label}");
+        assert!(map.capacity() < 1000, "{label}");
+        let copy = map.clone();
+        assert!(copy.is_empty() && copy.iter().next().is_none(), "{label}");
+        assert_eq!(map.clone().into_iter().count(), 0, "{label}");
+        map.finish_growth();
+        map.shrink_to(0);
+    }
+    // Each map takes an entry; no map sees another's (they may share a static empty bucket
+    // while they own no memory).
+    for (i, (label, map)) in maps.iter_mut().enumerate() {
+        match map.entry(key(i as u64)) {
+            Entry::Vacant(v) => {
+                v.insert(value(i as u64));
+            }
+            Entry::Occupied(_) => panic!("{label}: an empty map has no entry"),
+        }
+    }
+    for (i, (label, map)) in maps.iter().enumerate() {
+        assert_eq!(map.len(), 1, "{label}");
+        assert_eq!(map.get(&key(i as u64)), Some(&value(i as u64)), "{label}");
+        for j in 0..maps.len() {
+            assert_eq!(map.contains_key(&key(j as u64)), i == j, "{label} sees {j}");
+        }
+    }
+    // And emptied once more, they are usable again.
+    for (label, mut map) in maps {
+        map.clear();
+        map.insert(key(1), value(1));
+        map.insert(key(2), value(2));
+        assert_eq!(map.len(), 2, "{label}");
+    }
+}
+
+#[test]
+fn every_method_works_on_maps_emptied_in_every_way_and_they_share_nothing() {
+    check_empty_maps(|i| i, |i| i as u8);
+    check_empty_maps(|i| i.to_string(), |i| vec![i; 2]);
+    check_empty_maps(|i| [i as u8; 200], |i| [i; 40]);
+    check_empty_maps(|i| i as u16, |_| ());
+}

@@ -73,6 +73,13 @@ enum Op {
     ShrinkTo(usize),
     ShrinkToFit,
     FinishGrowth,
+    /// Replace the map by its clone (a clone must be a complete map: same entries, and it keeps
+    /// working, mid-grow too).
+    Clone,
+    /// `clone_from` into a map that held other entries, then continue with it.
+    CloneFrom,
+    /// `mem::take` the map and continue with the taken one.
+    Take,
 }
 
 fn retain_keeps(k: u32, v: u32, m: u32) -> bool {
@@ -109,7 +116,7 @@ fn assert_capacity_kept<S>(g: &Map<S>, before: usize, what: &str) {
 
 /// Applies `op` to both maps, asserting that they answer the same.
 #[track_caller]
-fn apply<S: BuildHasher>(op: &Op, g: &mut Map<S>, m: &mut Model) -> Step {
+fn apply<S: BuildHasher + Clone>(op: &Op, g: &mut Map<S>, m: &mut Model) -> Step {
     let present = |m: &Model, k: u32| m.contains_key(&k);
     let mut eff = Step::default();
     match *op {
@@ -363,6 +370,24 @@ fn apply<S: BuildHasher>(op: &Op, g: &mut Map<S>, m: &mut Model) -> Step {
             assert!(g.capacity() <= cap, "shrink_to_fit never grows");
             assert!(g.capacity() >= g.len());
         }
+        Op::Clone => {
+            let copy = g.clone();
+            assert_eq!(copy.len(), g.len());
+            assert!(copy == *g, "a clone equals its original");
+            *g = copy;
+        }
+        Op::CloneFrom => {
+            let mut other = Map::with_hasher(g.hasher().clone());
+            other.extend((0..20).map(|i| (i, i)));
+            other.clone_from(g);
+            assert!(other == *g, "clone_from makes an equal map");
+            *g = other;
+        }
+        Op::Take => {
+            let taken = std::mem::replace(g, Map::with_hasher(g.hasher().clone()));
+            assert!(g.is_empty());
+            *g = taken;
+        }
         Op::FinishGrowth => {
             g.finish_growth();
             assert!(!g.stats().growing, "finish_growth ends the grow");
@@ -391,7 +416,7 @@ fn assert_same<S: BuildHasher>(g: &Map<S>, m: &Model) {
 }
 
 /// Replays `ops` on a fresh pair of maps, checking after every step.
-fn run<S: BuildHasher>(ops: &[Op], hasher: S) -> Checker {
+fn run<S: BuildHasher + Clone>(ops: &[Op], hasher: S) -> Checker {
     let mut g: Map<S> = gomap::HashMap::with_hasher(hasher);
     let mut m = Model::new();
     let mut checker = Checker::new();
@@ -457,6 +482,9 @@ fn op(keys: u32) -> impl Strategy<Value = Op> {
         1 => (0..300usize).prop_map(Op::ShrinkTo),
         1 => Just(Op::ShrinkToFit),
         1 => Just(Op::FinishGrowth),
+        1 => Just(Op::Clone),
+        1 => Just(Op::CloneFrom),
+        1 => Just(Op::Take),
     ]
 }
 
@@ -558,16 +586,18 @@ fn random_op(rng: &mut Rng, space: u64, spread: bool, insert_pct: u64) -> Op {
         54 => Op::Entry(key(rng), v, EntryAction::RemoveEntry),
         55 => Op::Retain(7 + rng.below(20) as u32),
         56 => Op::ExtractSome(3 + rng.below(10) as u32, rng.below(20) as usize),
-        57 => Op::Reserve(rng.below(64) as usize),
+        57 if rng.chance(50) => Op::Reserve(rng.below(64) as usize),
         58 => Op::FinishGrowth,
-        _ => Op::TryReserve(rng.below(64) as usize),
+        59 => Op::Clone,
+        57 => Op::TryReserve(rng.below(64) as usize),
+        _ => unreachable!(),
     }
 }
 
 /// Runs `steps` random operations on both maps, in phases: grow towards `space * insert_pct%`
 /// entries, churn at constant size, shrink; with rare whole-map operations (drain, clear,
 /// shrink_to_fit) in between. Returns the checker (for its grow counts).
-fn long_run<S: BuildHasher>(
+fn long_run<S: BuildHasher + Clone>(
     seed: u64,
     steps: usize,
     space: u64,
@@ -663,7 +693,7 @@ fn keys_for_bucket<S: BuildHasher>(
 /// as many overflow buckets as buckets are chained, the next insert must start a same-size grow,
 /// which compacts the chains. The population never passes the load factor, so no doubling grow
 /// may happen. Everything still matches std.
-fn targeted_churn_triggers_same_size_grows<S: BuildHasher>(hasher: S) -> Checker {
+fn targeted_churn_triggers_same_size_grows<S: BuildHasher + Clone>(hasher: S) -> Checker {
     let mut g: Map<S> = gomap::HashMap::with_hasher(hasher);
     let mut m = Model::new();
     let mut checker = Checker::new();
