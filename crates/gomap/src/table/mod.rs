@@ -612,6 +612,7 @@ impl<K, V> RawTable<K, V> {
     /// Forgets every entry (the caller moved them out) and empties the table, keeping the
     /// current array.
     pub(crate) fn clear_no_drop(&mut self) {
+        self.unlink_overflow();
         if self.is_growing() {
             self.old_noverflow = 0;
             self.release_old_array();
@@ -621,7 +622,6 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: `j < 2^b`; writing a header initialises the bucket.
             unsafe { self.bucket(j).init() };
         }
-        self.pool.release_all();
         self.noverflow = 0;
         self.len = 0;
         self.emptied = true;
@@ -652,6 +652,7 @@ impl<K, V> RawTable<K, V> {
 
     /// Frees all memory without dropping entries, leaving an empty table that owns nothing.
     pub(crate) fn free_storage(&mut self) {
+        self.unlink_overflow();
         if self.is_growing() {
             // SAFETY: allocated by `alloc_array` with this count.
             unsafe { free_array::<K, V>(self.old, self.old_count()) };
@@ -660,7 +661,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: as above.
             unsafe { free_array::<K, V>(self.buckets, 1 << self.b) };
         }
-        self.pool.release_all();
+        self.pool.release_free();
         // Field by field: assigning a whole new table would run `Drop` on this one.
         self.buckets = empty_bucket();
         self.old = ptr::null_mut();
@@ -673,6 +674,54 @@ impl<K, V> RawTable<K, V> {
         self.old_noverflow = 0;
         self.pending_shrink = None;
         self.set_limits();
+    }
+
+    /// Unlinks every overflow bucket from both arrays and gives it back to the pool (clear, drop,
+    /// rebuild: the chains' entries are gone or moved elsewhere). **O(buckets)**.
+    fn unlink_overflow(&mut self) {
+        if self.noverflow + self.old_noverflow == 0 {
+            return;
+        }
+        if self.is_growing() {
+            let units = self.units();
+            for i in 0..self.old_count() {
+                // Units below `nevacuate` moved: their heads have no overflow (and may be
+                // released memory), so they are not read.
+                if (i & (units - 1)) < self.nevacuate {
+                    continue;
+                }
+                // SAFETY: an old head at or past `nevacuate` is initialised.
+                unsafe { self.unlink_chain(self.old_bucket(i)) };
+            }
+        }
+        for j in 0..self.num_buckets() {
+            // SAFETY: growing, and the index is masked to the old array.
+            if self.is_growing() && !unsafe { self.old_moved(j & (self.old_count() - 1)) } {
+                continue; // not initialised yet
+            }
+            // SAFETY: `j < 2^b`, initialised.
+            unsafe { self.unlink_chain(self.bucket(j)) };
+        }
+        self.noverflow = 0;
+        self.old_noverflow = 0;
+    }
+
+    /// Gives the overflow buckets after `head` back to the pool.
+    ///
+    /// # Safety
+    /// `head` is an initialised head of this table whose chain's entries are gone or moved.
+    unsafe fn unlink_chain(&mut self, head: BucketPtr<K, V>) {
+        // SAFETY: every bucket after an initialised head came from the pool; it is unlinked
+        // before it is given back.
+        unsafe {
+            let mut next = head.overflow();
+            head.set_overflow(BucketPtr::null());
+            while !next.is_null() {
+                let after = next.overflow();
+                self.pool.give_back(next);
+                next = after;
+            }
+        }
     }
 
     /// Frees the old array at the end of a grow (or when clearing).
