@@ -169,11 +169,8 @@ pub(crate) struct Inspection {
 /// `gomap inspect`: builds the map, writes the page and prints where.
 pub(crate) fn run(args: &InspectArgs) -> Result<Inspection, String> {
     check_output(&args.out)?;
-    let bar = report::progress(3, "inspect: building map");
     let ins = inspect(args)?;
-    bar.set_position(2);
     report::write_file(&args.out, &ins.html)?;
-    bar.finish_and_clear();
     println!("{}", ins.stats);
     if args.mid_growth.is_some() && !ins.stats.growing {
         eprintln!(
@@ -401,9 +398,8 @@ struct Grid<'a> {
     which: &'static str,
 }
 
-/// Height of grid row `r`: the longest chain drawn in it.
-fn row_height(g: &Grid<'_>, row: &[Chain]) -> f64 {
-    let _ = g;
+/// Height of a grid row: the longest chain drawn in it.
+fn row_height(row: &[Chain]) -> f64 {
     let longest = row
         .iter()
         .map(|c| c.tophash.len().clamp(1, MAX_CHAIN_DRAWN + 1))
@@ -430,7 +426,7 @@ fn draw_grid(svg: &mut Svg, g: &Grid<'_>, x0: f64, y0: f64) -> f64 {
             let bx = x0 + ROW_LABEL_W + c as f64 * (BUCKET_W + GAP_X);
             draw_chain(svg, g, idx, chain, bx, y);
             if g.frontier == Some(idx) {
-                let h = row_height(g, row);
+                let h = row_height(row);
                 svg.line(
                     bx - GAP_X / 2.0,
                     y - 4.0,
@@ -446,7 +442,7 @@ fn draw_grid(svg: &mut Svg, g: &Grid<'_>, x0: f64, y0: f64) -> f64 {
                 );
             }
         }
-        y += row_height(g, row) + if g.frontier.is_some() { 6.0 } else { 0.0 };
+        y += row_height(row) + if g.frontier.is_some() { 6.0 } else { 0.0 };
     }
     if g.frontier.is_some_and(|f| f >= shown) {
         svg.text(
