@@ -117,7 +117,9 @@ pub(crate) fn run(args: &ShowcaseArgs) -> Result<(), String> {
         "gomap showcase: done in {:.0} s",
         started.elapsed().as_secs_f64()
     );
-    println!("wrote {}", index.display());
+    // The absolute path, so that it can be opened from anywhere.
+    let shown = std::fs::canonicalize(&index).unwrap_or(index);
+    println!("wrote {}", shown.display());
     bench.map(drop)
 }
 
