@@ -654,7 +654,7 @@ pub(crate) fn chain_histogram_svg(stats: &Stats) -> String {
         "Chain length: buckets per chain (head + overflow)",
         560.0,
         320.0,
-        Axis::linear(0.3, max_len as f64 + 0.7, "buckets in the chain", short),
+        Axis::linear(0.3, max_len as f64 + 0.7, "buckets in the chain", short).integers(),
         Axis::log(0.8, top * 1.5, "chains", fmt_count),
     );
     p.note(&format!(

@@ -271,6 +271,8 @@ pub(crate) struct Axis {
     format: fn(f64) -> String,
     /// Linear ticks are nice multiples of this unit (1, or a power of 1024 for bytes).
     unit: f64,
+    /// The smallest step between linear ticks (1 for counts: no fractional ticks).
+    min_step: f64,
 }
 
 impl Axis {
@@ -284,7 +286,14 @@ impl Axis {
             label: label.into(),
             format,
             unit: 1.0,
+            min_step: 0.0,
         }
+    }
+
+    /// The same axis with ticks at whole numbers only.
+    pub(crate) fn integers(mut self) -> Axis {
+        self.min_step = 1.0;
+        self
     }
 
     /// A linear axis of byte counts: ticks at nice multiples of KiB, MiB or GiB.
@@ -309,6 +318,7 @@ impl Axis {
             label: label.into(),
             format,
             unit: 1.0,
+            min_step: 0.0,
         }
     }
 
@@ -344,6 +354,7 @@ impl Axis {
                         .map(|m| m * mag)
                         .find(|&s| s >= raw)
                         .unwrap_or(10.0 * mag);
+                let step = step.max(self.min_step);
                 let mut t = (self.min / step).ceil() * step;
                 let mut out = Vec::new();
                 while t <= self.max + step * 1e-9 && out.len() < 50 {
@@ -688,6 +699,12 @@ mod tests {
                 25.0 * mib
             ]
         );
+    }
+
+    #[test]
+    fn integer_axes_have_whole_ticks() {
+        let a = Axis::linear(0.3, 2.7, "n", crate::report::short).integers();
+        assert_eq!(a.ticks(), vec![1.0, 2.0]);
     }
 
     #[test]
