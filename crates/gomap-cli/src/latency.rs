@@ -360,7 +360,9 @@ impl Spike {
 /// the timed region) says about a pass: how much of each operation's wall time the thread
 /// actually ran. An operation that was slow because another process had the CPU (preemption,
 /// common on a shared machine) used little CPU time; one that was slow because of the map's own
-/// work (a rehash, page faults, a large free) used it all.
+/// work (a rehash, page faults, a large free) used it all. On a virtual machine, time the
+/// hypervisor takes the virtual CPU away (steal) still counts as CPU time, so a rare CPU-time
+/// spike there can be the host's.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CpuSummary {
     /// Operations that spent over 20 µs off the CPU (wall time minus CPU time).

@@ -331,7 +331,8 @@ fn index_page(
          read. An operation that was slow because another process had the CPU (preempted: over \
          20 µs off the CPU) used little CPU time itself; one that was slow because of the map's \
          own work (a rehash, page faults, a large free) used it all. The cpu columns count only \
-         the time the thread ran.",
+         the time the thread ran (on a virtual machine that includes time the host took the \
+         virtual CPU away).",
     );
     p.table(&lat.html_cpu_table());
     p.figure(
