@@ -115,6 +115,12 @@ impl SlotMask {
         SlotMask(self.0 & self.0.wrapping_sub(1))
     }
 
+    /// The highest slot in the set. The set must not be empty.
+    #[inline(always)]
+    pub(crate) fn highest(self) -> usize {
+        (63 - self.0.leading_zeros() as usize) / 8
+    }
+
     /// How many slots are in the set.
     #[inline(always)]
     pub(crate) fn count(self) -> usize {
@@ -357,6 +363,16 @@ impl<K, V> BucketPtr<K, V> {
     pub(crate) unsafe fn tophash_word(self) -> u64 {
         // SAFETY: the header is initialised and 8-aligned.
         u64::from_le(unsafe { self.ptr.cast::<u64>().read() })
+    }
+
+    /// Overwrites all eight tophash bytes (byte `i` of `word` is slot `i`).
+    ///
+    /// # Safety
+    /// The bucket is allocated, and the new tags describe its slots truthfully.
+    #[inline(always)]
+    pub(crate) unsafe fn set_tophash_word(self, word: u64) {
+        // SAFETY: the header is 8-aligned and writable.
+        unsafe { self.ptr.cast::<u64>().write(word.to_le()) }
     }
 
     /// The tophash of slot `i`.

@@ -36,8 +36,8 @@ pub(crate) use self::iter::{drop_remaining, RawIter};
 
 use crate::alloc::{alloc_array, free_array, OverflowPool};
 use crate::bucket::{
-    is_evacuated, match_empty, match_tag, tophash, BucketPtr, Layout, BUCKET_SLOTS, EMPTY_ONE,
-    EMPTY_REST,
+    is_evacuated, match_empty, match_live, match_tag, tophash, BucketPtr, Layout, BUCKET_SLOTS,
+    EMPTY_ONE, EMPTY_REST,
 };
 use crate::TryReserveError;
 
@@ -545,39 +545,49 @@ impl<K, V> RawTable<K, V> {
         let Position {
             head,
             mut bucket,
-            mut index,
+            index,
         } = pos;
         // SAFETY: every bucket touched is in `pos`'s chain, which is initialised.
         unsafe {
-            bucket.set_tophash(index, EMPTY_ONE);
-            // Is every later slot of the chain empty?
-            if index == BUCKET_SLOTS - 1 {
-                let next = bucket.overflow();
-                if !next.is_null() && next.tophash(0) != EMPTY_REST {
-                    return;
-                }
-            } else if bucket.tophash(index + 1) != EMPTY_REST {
+            let mut word =
+                bucket.tophash_word() & !(0xff << (8 * index)) | (EMPTY_ONE as u64) << (8 * index);
+            // Is every later slot of the chain empty (EMPTY_REST)?
+            let later = if index == BUCKET_SLOTS - 1 {
+                0
+            } else {
+                word >> (8 * (index + 1))
+            };
+            let next = bucket.overflow();
+            if later != EMPTY_REST as u64 || (!next.is_null() && next.tophash(0) != EMPTY_REST) {
+                bucket.set_tophash(index, EMPTY_ONE);
                 return;
             }
-            // Walk back, turning EMPTY_ONE into EMPTY_REST.
+            // Go walks back turning EMPTY_ONE into EMPTY_REST, slot by slot, until a live slot.
+            // On the word: keep the bytes up to the highest live slot, zero the rest, in one
+            // store. (A slot before a live one is never EMPTY_REST, so this is the same.)
             loop {
-                bucket.set_tophash(index, EMPTY_REST);
-                if index == 0 {
-                    if bucket == head {
-                        break;
-                    }
-                    let this = bucket;
-                    bucket = head;
-                    while bucket.overflow() != this {
-                        bucket = bucket.overflow();
-                    }
-                    index = BUCKET_SLOTS - 1;
-                } else {
-                    index -= 1;
+                let live = match_live(word);
+                if !live.is_empty() {
+                    let h = live.highest();
+                    let keep = if h == BUCKET_SLOTS - 1 {
+                        u64::MAX
+                    } else {
+                        (1u64 << (8 * (h + 1))) - 1
+                    };
+                    bucket.set_tophash_word(word & keep);
+                    return;
                 }
-                if bucket.tophash(index) != EMPTY_ONE {
-                    break;
+                bucket.set_tophash_word(0);
+                if bucket == head {
+                    return;
                 }
+                // The whole bucket was empty: go on in the bucket before it (rare).
+                let this = bucket;
+                bucket = head;
+                while bucket.overflow() != this {
+                    bucket = bucket.overflow();
+                }
+                word = bucket.tophash_word();
             }
         }
     }
@@ -840,4 +850,112 @@ fn bucket_count_checked(b: u8) -> Result<usize, TryReserveError> {
         .checked_shl(b as u32)
         .filter(|_| (b as u32) < usize::BITS - 1)
         .ok_or(TryReserveError::CapacityOverflow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bucket::MIN_TOPHASH;
+
+    /// Go's `mapdelete` tail, byte by byte: mark the slot EMPTY_ONE, and if every later slot of
+    /// the chain is EMPTY_REST, walk back turning EMPTY_ONE into EMPTY_REST.
+    fn go_mark_empty(chain: &mut [[u8; 8]], b: usize, i: usize) {
+        chain[b][i] = EMPTY_ONE;
+        let later_empty = if i == 7 {
+            b + 1 == chain.len() || chain[b + 1][0] == EMPTY_REST
+        } else {
+            chain[b][i + 1] == EMPTY_REST
+        };
+        if !later_empty {
+            return;
+        }
+        let (mut b, mut i) = (b, i);
+        loop {
+            chain[b][i] = EMPTY_REST;
+            if i == 0 {
+                if b == 0 {
+                    return;
+                }
+                b -= 1;
+                i = 7;
+            } else {
+                i -= 1;
+            }
+            if chain[b][i] != EMPTY_ONE {
+                return;
+            }
+        }
+    }
+
+    /// Every chain of up to 3 buckets whose slots are live (9) or EMPTY_ONE, with EMPTY_REST
+    /// after the last live slot (the invariant), from a small generator.
+    fn chains() -> Vec<Vec<[u8; 8]>> {
+        let mut out = Vec::new();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for n in 1..=3usize {
+            for _ in 0..400 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let mut slots: Vec<u8> = (0..8 * n)
+                    .map(|k| {
+                        if seed >> (k % 64) & 1 == 1 {
+                            9
+                        } else {
+                            EMPTY_ONE
+                        }
+                    })
+                    .collect();
+                if let Some(last) = slots.iter().rposition(|&t| t == 9) {
+                    for t in &mut slots[last + 1..] {
+                        *t = EMPTY_REST;
+                    }
+                }
+                out.push(slots.chunks(8).map(|c| c.try_into().unwrap()).collect());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn removal_marks_match_go_slot_by_slot() {
+        for chain in chains() {
+            for b in 0..chain.len() {
+                for i in 0..8 {
+                    if chain[b][i] < MIN_TOPHASH {
+                        continue;
+                    }
+                    let mut expected = chain.clone();
+                    go_mark_empty(&mut expected, b, i);
+
+                    let arr = alloc_array::<u64, u64>(chain.len(), true).unwrap();
+                    // SAFETY: `arr` holds `chain.len()` initialised buckets, linked into one
+                    // chain here; their slots are never read (only tophash bytes).
+                    let got = unsafe {
+                        let buckets: Vec<BucketPtr<u64, u64>> =
+                            (0..chain.len()).map(|k| BucketPtr::at(arr, k)).collect();
+                        for k in 0..chain.len() {
+                            buckets[k].set_tophash_word(u64::from_le_bytes(chain[k]));
+                            if k + 1 < chain.len() {
+                                buckets[k].set_overflow(buckets[k + 1]);
+                            }
+                        }
+                        let mut table = RawTable::<u64, u64>::new();
+                        table.mark_empty(Position {
+                            head: buckets[0],
+                            bucket: buckets[b],
+                            index: i,
+                        });
+                        let got: Vec<[u8; 8]> = buckets
+                            .iter()
+                            .map(|b| b.tophash_word().to_le_bytes())
+                            .collect();
+                        free_array::<u64, u64>(arr, chain.len());
+                        got
+                    };
+                    assert_eq!(got, expected, "chain {chain:?}, removing ({b}, {i})");
+                }
+            }
+        }
+    }
 }
