@@ -71,6 +71,11 @@ pub(crate) unsafe fn free_array<K, V>(ptr: *mut u8, n: usize) {
 /// Granularity of [`release_pages`]: a multiple of every common page size (4, 16 and 64 KiB).
 const RELEASE_ALIGN: usize = 64 << 10;
 
+/// `p` rounded down to the granularity of [`release_pages`] (where the previous piece ended).
+pub(crate) fn release_floor(p: *mut u8) -> *mut u8 {
+    p.wrapping_sub(p as usize % RELEASE_ALIGN)
+}
+
 /// Hands the whole pages inside `start..end` back to the operating system (Linux:
 /// `madvise(MADV_DONTNEED)`); elsewhere does nothing. The memory stays allocated and reads as
 /// zeros (or stale data) afterwards: the caller must never read it again, only free it.

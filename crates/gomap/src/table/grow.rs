@@ -28,7 +28,7 @@
 use core::mem::{self, ManuallyDrop};
 
 use super::{bucket_count_checked, RawTable};
-use crate::alloc::{alloc_array, array_layout, release_pages};
+use crate::alloc::{alloc_array, array_layout, release_floor, release_pages};
 use crate::bucket::{
     is_evacuated, match_empty, match_live, BucketPtr, Layout, BUCKET_SLOTS, EMPTY_ONE,
     EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y,
@@ -283,10 +283,11 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: the ranges lie inside the old array; their units have all moved, and
             // nothing reads an old head below `nevacuate`.
             unsafe {
-                release_pages(
-                    self.old.add((first + self.released) * size),
-                    self.old.add((first + self.nevacuate) * size),
-                );
+                let base = self.old.add(first * size);
+                // Start where the previous piece's (rounded-down) end stopped, so no page
+                // between two pieces is left behind; never before the array itself.
+                let from = release_floor(base.add(self.released * size)).max(base);
+                release_pages(from, base.add(self.nevacuate * size));
             }
         }
         self.released = self.nevacuate;
