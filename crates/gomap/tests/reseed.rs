@@ -12,8 +12,11 @@ fn probe<S: BuildHasher>(map: &HashMap<u64, u64, S>) -> u64 {
     map.hasher().hash_one(0xDEAD_BEEF_u64)
 }
 
+/// A way of emptying a map, and its name.
+type Emptier = (&'static str, fn(&mut HashMap<u64, u64>));
+
 /// Every way of emptying a map.
-fn emptiers() -> Vec<(&'static str, fn(&mut HashMap<u64, u64>))> {
+fn emptiers() -> Vec<Emptier> {
     vec![
         ("remove", |m| {
             let keys: Vec<u64> = m.keys().copied().collect();

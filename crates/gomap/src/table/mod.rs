@@ -549,16 +549,35 @@ impl<K, V> RawTable<K, V> {
         } = pos;
         // SAFETY: every bucket touched is in `pos`'s chain, which is initialised.
         unsafe {
-            let mut word =
-                bucket.tophash_word() & !(0xff << (8 * index)) | (EMPTY_ONE as u64) << (8 * index);
-            // Is every later slot of the chain empty (EMPTY_REST)?
-            let later = if index == BUCKET_SLOTS - 1 {
-                0
-            } else {
-                word >> (8 * (index + 1))
-            };
+            let shift = 8 * index;
+            let mut word = bucket.tophash_word() & !(0xff << shift) | (EMPTY_ONE as u64) << shift;
+            // Are all later slots of this bucket EMPTY_REST? (Two shifts: `<< 64` is not a shift.)
+            let rest_empty = word & ((u64::MAX << shift) << 8) == 0;
             let next = bucket.overflow();
-            if later != EMPTY_REST as u64 || (!next.is_null() && next.tophash(0) != EMPTY_REST) {
+            if next.is_null() {
+                // The common case, written without a branch on "was this the last live slot?"
+                // (true about a third of the time in random order: as a branch it mispredicted
+                // and cost ~3 ns per remove). Keep the bytes up to the highest live slot when the
+                // rest of the chain is empty, all of them otherwise; one 8-byte store.
+                let live = match_live(word).0;
+                let keep = if live == 0 {
+                    0
+                } else {
+                    u64::MAX >> live.leading_zeros()
+                };
+                let keep = keep | (rest_empty as u64).wrapping_sub(1);
+                bucket.set_tophash_word(word & keep);
+                if keep != 0 || bucket == head {
+                    return;
+                }
+                // An overflow bucket became all empty: go on in the bucket before it (rare).
+                let this = bucket;
+                bucket = head;
+                while bucket.overflow() != this {
+                    bucket = bucket.overflow();
+                }
+                word = bucket.tophash_word();
+            } else if !rest_empty || next.tophash(0) != EMPTY_REST {
                 bucket.set_tophash(index, EMPTY_ONE);
                 return;
             }
