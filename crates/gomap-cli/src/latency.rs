@@ -517,8 +517,11 @@ pub(crate) struct MapResult {
     pub(crate) mem_insert: Vec<(usize, usize)>,
     /// `(keys removed, heap bytes)` every N/1000 removes.
     pub(crate) mem_remove: Vec<(usize, usize)>,
-    /// Highest heap bytes while inserting.
+    /// Highest heap bytes while inserting (allocated bytes, from the counting allocator).
     pub(crate) peak_heap: usize,
+    /// Highest resident memory while inserting, above what the process held before (Linux's
+    /// `VmHWM`): pages really held, where `peak_heap` counts allocations (see `rss.rs`).
+    pub(crate) peak_rss: Option<usize>,
     /// Heap bytes at N entries.
     pub(crate) full_heap: usize,
     /// Heap bytes after removing every key.
@@ -696,7 +699,7 @@ fn measure<M: Subject>(
     let bar = report::progress(3 * n as u64, &format!("latency: {}", kind.name()));
 
     // Pass 1: inserts.
-    let (insert, resizes, mem_insert, peak_heap, full_heap, mut map) = {
+    let (insert, resizes, mem_insert, peak_heap, peak_rss, full_heap, mut map) = {
         let Buffers {
             lat,
             cpu,
@@ -711,6 +714,7 @@ fn measure<M: Subject>(
         let mut free_rec = Recorder::new(frees);
         let base = alloc_counter::live_bytes();
         alloc_counter::reset_peak();
+        let rss_base = crate::rss::current_bytes().filter(|_| crate::rss::reset_peak());
         let mut map = M::new();
         black_box(&mut map);
         let mut cap = map.capacity();
@@ -741,12 +745,15 @@ fn measure<M: Subject>(
             }
         }
         let peak_heap = alloc_counter::peak_bytes().saturating_sub(base);
+        let peak_rss = rss_base.and_then(|b| crate::rss::peak_bytes().map(|p| p.saturating_sub(b)));
         let full_heap = heap_above(base);
         let resizes = resize_rec.to_vec();
         let frees = free_rec.to_vec();
         let mem_insert = mem_rec.to_vec();
         let insert = reduce(lat, probe.records(n), scratch, &resizes, &frees);
-        (insert, resizes, mem_insert, peak_heap, full_heap, map)
+        (
+            insert, resizes, mem_insert, peak_heap, peak_rss, full_heap, map,
+        )
     };
 
     // Pass 2: removes in shuffled order, back to empty.
@@ -875,6 +882,7 @@ fn measure<M: Subject>(
         mem_insert,
         mem_remove,
         peak_heap,
+        peak_rss,
         full_heap,
         empty_heap,
     }
@@ -1108,20 +1116,27 @@ impl LatencyReport {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{:<10} {:>12} {:>12} {:>12} {:>14}",
-            "heap", "peak", "at N", "N removed", "peak/entry"
+            "{:<10} {:>12} {:>12} {:>12} {:>14} {:>14}",
+            "heap", "peak", "at N", "N removed", "peak/entry", "peak RSS"
         );
         for m in &self.maps {
             let _ = writeln!(
                 out,
-                "{:<10} {:>12} {:>12} {:>12} {:>12.1} B",
+                "{:<10} {:>12} {:>12} {:>12} {:>12.1} B {:>14}",
                 m.kind.name(),
                 fmt_bytes(m.peak_heap as f64),
                 fmt_bytes(m.full_heap as f64),
                 fmt_bytes(m.empty_heap as f64),
-                m.peak_heap as f64 / self.n as f64
+                m.peak_heap as f64 / self.n as f64,
+                m.peak_rss
+                    .map_or("-".to_string(), |r| fmt_bytes(r as f64).to_string())
             );
         }
+        let _ = writeln!(
+            out,
+            "(peak = allocated bytes; peak RSS = resident pages above the start, which for gomap \
+             excludes old-array pages already handed back to the OS)"
+        );
         let _ = writeln!(out);
         let list = |v: &[Spike]| {
             v.iter()
@@ -1227,6 +1242,7 @@ impl LatencyReport {
             "heap at N",
             "after removing all",
             "peak bytes/entry",
+            "peak resident (RSS)",
             "capacity changes",
         ]);
         for m in &self.maps {
@@ -1237,6 +1253,10 @@ impl LatencyReport {
                 Cell::num(fmt_bytes(m.full_heap as f64)),
                 Cell::num(fmt_bytes(m.empty_heap as f64)),
                 Cell::num(format!("{:.1}", m.peak_heap as f64 / self.n as f64)),
+                Cell::num(
+                    m.peak_rss
+                        .map_or("-".to_string(), |r| fmt_bytes(r as f64).to_string()),
+                ),
                 Cell::num(m.resizes.len().to_string()),
             ]);
         }
@@ -1483,13 +1503,14 @@ impl LatencyReport {
             }
             let _ = write!(
                 s,
-                "\n{{\"map\":{},\"hasher\":{},\"peak_heap_bytes\":{},\"heap_bytes_at_n\":{},\
-                 \"heap_bytes_after_remove\":{},\"resizes\":{:?},\"grow_windows\":{},\
+                "\n{{\"map\":{},\"hasher\":{},\"peak_heap_bytes\":{},\"peak_rss_bytes\":{},\
+                 \"heap_bytes_at_n\":{},\"heap_bytes_after_remove\":{},\"resizes\":{:?},\"grow_windows\":{},\
                  \"insert\":{},\n\"remove\":{},\n\"lookup\":{},\n\"lookup_mid_grow\":{},\
                  \n\"memory_insert\":{},\n\"memory_remove\":{}}}",
                 json_str(m.kind.name()),
                 json_str(m.hasher),
                 m.peak_heap,
+                m.peak_rss.map_or("null".to_string(), |r| r.to_string()),
                 m.full_heap,
                 m.empty_heap,
                 m.resizes,

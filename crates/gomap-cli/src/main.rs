@@ -12,6 +12,7 @@ mod inspect;
 mod keys;
 mod latency;
 mod report;
+mod rss;
 mod showcase;
 
 #[global_allocator]
