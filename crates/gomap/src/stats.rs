@@ -44,6 +44,9 @@ pub struct Stats {
     pub evacuated: usize,
     /// Every old chain below this index has been evacuated (Go's `nevacuate`).
     pub nevacuate: usize,
+    /// The log2 bucket count a queued shrink is heading for: `shrink_to` asked for more than
+    /// one step (or asked during a grow), and later writes carry the steps out.
+    pub queued_shrink: Option<u8>,
     /// The longest chain, in buckets (a bucket plus its overflow buckets), over both arrays.
     pub max_chain: usize,
     /// `chain_histogram[n]` counts the chains of `n` buckets (new buckets not yet initialised
@@ -71,6 +74,7 @@ impl Stats {
             buckets: table.num_buckets(),
             overflow_buckets: table.noverflow(),
             heap_bytes: table.heap_bytes(),
+            queued_shrink: table.queued_shrink(),
             ..Stats::default()
         };
         if let Some((old_b, nevacuate, old_overflow)) = table.growth() {

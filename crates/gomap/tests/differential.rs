@@ -98,20 +98,26 @@ fn extract_takes(k: u32, v: u32, m: u32) -> bool {
 #[track_caller]
 fn assert_capacity_kept<S>(g: &Map<S>, before: usize, what: &str) {
     let s = g.stats();
-    let array = if s.buckets <= 1 {
-        8 * s.buckets
+    // The array the map is heading for: the current one, or a queued shrink's target.
+    let heading = s
+        .queued_shrink
+        .map_or(s.log2_buckets, |t| t.min(s.log2_buckets));
+    let limit = if s.buckets == 0 {
+        0 // holds no memory
+    } else if heading == 0 {
+        8
     } else {
-        13 * s.buckets / 2
+        13 << (heading - 1)
     };
     let after = g.capacity();
-    if before >= array {
-        assert_eq!(after, array, "{what} keeps the bucket array: {s:?}");
-    } else {
-        assert!(
-            after <= before,
-            "{what} keeps a queued shrink: before {before}, after {after}, {s:?}"
-        );
-    }
+    assert_eq!(
+        after, limit,
+        "{what} keeps the bucket array (or the queued shrink): {s:?}"
+    );
+    assert!(
+        after <= before.max(limit),
+        "{what} never raises capacity: before {before}, after {after}, {s:?}"
+    );
 }
 
 /// Applies `op` to both maps, asserting that they answer the same.

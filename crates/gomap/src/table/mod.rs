@@ -827,6 +827,11 @@ impl<K, V> RawTable<K, V> {
             .then_some((self.old_b, self.nevacuate, self.old_noverflow))
     }
 
+    /// The log2 bucket count a queued shrink is heading for.
+    pub(crate) fn queued_shrink(&self) -> Option<u8> {
+        self.pending_shrink
+    }
+
     /// Overflow buckets linked into the current array.
     pub(crate) fn noverflow(&self) -> usize {
         self.noverflow
