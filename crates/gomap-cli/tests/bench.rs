@@ -1,30 +1,21 @@
 //! `gomap bench` end to end: the built binary on tiny sizes with one repetition.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+/// `gomap bench` with `args`.
 fn gomap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gomap"))
-        .arg("bench")
-        .args(args)
-        .output()
-        .expect("the gomap binary runs")
+    let mut all = vec!["bench"];
+    all.extend_from_slice(args);
+    common::gomap(&all)
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{stderr, stdout};
 
 /// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gomap-bench-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> std::path::PathBuf {
+    common::scratch("bench", name)
 }
 
 const TINY: [&str; 6] = ["--n", "200", "--reps", "1", "--min-ms", "0"];

@@ -1,30 +1,17 @@
 //! `gomap latency`, `gomap inspect` and the showcase end to end: the built binary on small sizes
 //! writes well-formed SVG, HTML and JSON, and bad arguments fail with a clear message.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn gomap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gomap"))
-        .args(args)
-        .output()
-        .expect("the gomap binary runs")
-}
+use std::process::Output;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{gomap, stderr, stdout};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gomap-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("cli", name)
 }
 
 fn read(path: &Path) -> String {
