@@ -585,6 +585,66 @@ impl<'a, T: Copy> Recorder<'a, T> {
     }
 }
 
+/// What the insert and remove passes note after each timed operation, outside the timed region:
+/// capacity changes, large frees, a heap sample every `step` operations, and progress.
+struct Watch<'a> {
+    base: usize,
+    step: usize,
+    /// Added to the operation index for the progress bar (earlier passes' operations).
+    progress_offset: u64,
+    cap: usize,
+    live: usize,
+    mem: Recorder<'a, (usize, usize)>,
+    resizes: Recorder<'a, usize>,
+    frees: Recorder<'a, usize>,
+}
+
+impl<'a> Watch<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        base: usize,
+        step: usize,
+        progress_offset: u64,
+        cap: usize,
+        mem: &'a mut [(usize, usize)],
+        resizes: &'a mut [usize],
+        frees: &'a mut [usize],
+    ) -> Self {
+        let mut w = Watch {
+            base,
+            step,
+            progress_offset,
+            cap,
+            live: heap_above(base),
+            mem: Recorder::new(mem),
+            resizes: Recorder::new(resizes),
+            frees: Recorder::new(frees),
+        };
+        w.mem.push((0, w.live));
+        w
+    }
+
+    /// Notes the state after operation `i`, given the map's capacity now.
+    #[inline]
+    fn after(&mut self, i: usize, capacity: usize, bar: &indicatif::ProgressBar) {
+        if capacity != self.cap {
+            self.cap = capacity;
+            self.resizes.push(i);
+        }
+        let now = heap_above(self.base);
+        if now + FREE_EVENT_BYTES <= self.live {
+            self.frees.push(i);
+        }
+        self.live = now;
+        if (i + 1) % self.step == 0 {
+            self.mem.push((i + 1, self.live));
+            if (i + 1) % (self.step * 16) == 0 {
+                bar.set_position(self.progress_offset + (i + 1) as u64);
+            }
+        }
+    }
+}
+
 /// Nanoseconds as `u32`, saturating (4.29 s).
 #[inline(always)]
 fn ns32(d: std::time::Duration) -> u32 {
@@ -709,17 +769,12 @@ fn measure<M: Subject>(
             frees,
         } = buf;
         let mut probe = CpuProbe::new(cpu, cpu_check);
-        let mut mem_rec = Recorder::new(mem);
-        let mut resize_rec = Recorder::new(events);
-        let mut free_rec = Recorder::new(frees);
         let base = alloc_counter::live_bytes();
         alloc_counter::reset_peak();
         let rss_base = crate::rss::current_bytes().filter(|_| crate::rss::reset_peak());
         let mut map = M::new();
         black_box(&mut map);
-        let mut cap = map.capacity();
-        let mut live = heap_above(base);
-        mem_rec.push((0, live));
+        let mut watch = Watch::new(base, step, 0, map.capacity(), mem, events, frees);
         for (i, &k) in keys.iter().enumerate() {
             let t0 = Instant::now();
             black_box(map.insert(k, i as u64));
@@ -727,29 +782,14 @@ fn measure<M: Subject>(
             lat[i] = ns32(dt);
             probe.record(i);
             // Outside the timed region: capacity and heap changes, samples, progress.
-            let c = map.capacity();
-            if c != cap {
-                cap = c;
-                resize_rec.push(i);
-            }
-            let now = heap_above(base);
-            if now + FREE_EVENT_BYTES <= live {
-                free_rec.push(i);
-            }
-            live = now;
-            if (i + 1) % step == 0 {
-                mem_rec.push((i + 1, live));
-                if (i + 1) % (step * 16) == 0 {
-                    bar.set_position((i + 1) as u64);
-                }
-            }
+            watch.after(i, map.capacity(), &bar);
         }
         let peak_heap = alloc_counter::peak_bytes().saturating_sub(base);
         let peak_rss = rss_base.and_then(|b| crate::rss::peak_bytes().map(|p| p.saturating_sub(b)));
         let full_heap = heap_above(base);
-        let resizes = resize_rec.to_vec();
-        let frees = free_rec.to_vec();
-        let mem_insert = mem_rec.to_vec();
+        let resizes = watch.resizes.to_vec();
+        let frees = watch.frees.to_vec();
+        let mem_insert = watch.mem.to_vec();
         let insert = reduce(lat, probe.records(n), scratch, &resizes, &frees);
         (
             insert, resizes, mem_insert, peak_heap, peak_rss, full_heap, map,
@@ -767,46 +807,26 @@ fn measure<M: Subject>(
             frees,
         } = buf;
         let mut probe = CpuProbe::new(cpu, cpu_check);
-        let mut mem_rec = Recorder::new(mem);
-        let mut resize_rec = Recorder::new(events);
-        let mut free_rec = Recorder::new(frees);
         // The map's heap is measured from the same base as pass 1: base = now - full.
         let base = alloc_counter::live_bytes().saturating_sub(full_heap);
-        let mut cap = map.capacity();
-        let mut live = heap_above(base);
-        mem_rec.push((0, live));
+        let mut watch = Watch::new(base, step, n as u64, map.capacity(), mem, events, frees);
         for (i, k) in remove_order.iter().enumerate() {
             let t0 = Instant::now();
             black_box(map.remove(k));
             let dt = t0.elapsed();
             lat[i] = ns32(dt);
             probe.record(i);
-            let c = map.capacity();
-            if c != cap {
-                cap = c;
-                resize_rec.push(i);
-            }
-            let now = heap_above(base);
-            if now + FREE_EVENT_BYTES <= live {
-                free_rec.push(i);
-            }
-            live = now;
-            if (i + 1) % step == 0 {
-                mem_rec.push((i + 1, live));
-                if (i + 1) % (step * 16) == 0 {
-                    bar.set_position((n + i + 1) as u64);
-                }
-            }
+            watch.after(i, map.capacity(), &bar);
         }
         let empty_heap = heap_above(base);
         let remove = reduce(
             lat,
             probe.records(n),
             scratch,
-            &resize_rec.to_vec(),
-            &free_rec.to_vec(),
+            &watch.resizes.to_vec(),
+            &watch.frees.to_vec(),
         );
-        (remove, mem_rec.to_vec(), empty_heap)
+        (remove, watch.mem.to_vec(), empty_heap)
     };
     drop(map);
 
