@@ -410,7 +410,8 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Finds the entry whose key satisfies `eq` for a write (removal): does the grow work of a
-    /// write first, so the result is in the current array.
+    /// write first, so the result is in the current array. Callers skip empty tables before they
+    /// hash (as Go's `mapdelete` does); an empty table would simply miss.
     #[inline]
     pub(crate) fn find_for_write(
         &mut self,
@@ -418,9 +419,7 @@ impl<K, V> RawTable<K, V> {
         eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Option<Position<K, V>> {
-        if self.len == 0 {
-            return None;
-        }
+        debug_assert!(self.len > 0, "callers skip empty tables");
         self.prepare_write(hash, &hasher);
         self.find(hash, eq)
     }
