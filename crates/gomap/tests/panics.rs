@@ -108,8 +108,11 @@ fn a_hash_that_panics_during_evacuation_by_insert_leaves_the_map_whole() {
         poison_all_but(t, &map, &[]);
         // The new key's own hash works; evacuating any non-empty old chain does not.
         let mut panicked = 0;
-        for i in 1..=20 {
-            let k = next + i;
+        let mut k = next;
+        for _ in 1..=20 {
+            // A new key whose old chain has not moved and holds keys: its own write must hash
+            // one of them (a key picked blindly may land on a chain that already moved).
+            k = unmoved_chain_key(t, &map, k + 1, 1);
             if panics(|| map.insert(t.make(k), t.make(VALUE_ID + k))) {
                 panicked += 1;
                 assert_eq!(contents(&map), before, "rolled back after panic {panicked}");
@@ -136,23 +139,60 @@ fn a_hash_that_panics_during_evacuation_by_remove_or_entry_leaves_the_map_whole(
     let t = Tracker::new();
     let (mut map, next) = growing_map(t, 2);
     let before = contents(&map);
-    // Keep key 1 hashable so that it can be looked up, removed and passed to entry().
-    poison_all_but(t, &map, &[1]);
-    assert!(panics(|| map.remove(&t.make(1))));
+    // Keep one key hashable so that it can be looked up, removed and passed to entry(): one
+    // whose old chain has not moved and holds other keys, so that writing it must evacuate
+    // that chain and hash a poisoned key (a key picked blindly may sit in a chain that already
+    // moved, and whether anything panics then depends on the seed).
+    let spare = unmoved_chain_member(&map);
+    poison_all_but(t, &map, &[spare]);
+    assert!(panics(|| map.remove(&t.make(spare))));
     assert_eq!(contents(&map), before);
-    assert!(panics(|| map.remove_entry(&t.make(1))));
+    assert!(panics(|| map.remove_entry(&t.make(spare))));
+    // Likewise a new key whose own old chain has not moved and holds poisoned keys.
+    let fresh = unmoved_chain_key(t, &map, next + 1, 2);
     assert!(panics(|| {
-        map.entry(t.make(next + 1)).or_insert(t.make(0));
+        map.entry(t.make(fresh)).or_insert(t.make(0));
     }));
     assert!(panics(|| {
-        map.entry(t.make(1)).or_insert(t.make(0));
+        map.entry(t.make(spare)).or_insert(t.make(0));
     }));
     assert_eq!(contents(&map), before);
     t.assert_live(2 * before.len());
     // Lookups never hash stored keys: they still work while hashing panics.
-    assert_eq!(map.get(&t.make(1)).map(|v| v.id), Some(VALUE_ID + 1));
+    assert_eq!(
+        map.get(&t.make(spare)).map(|v| v.id),
+        Some(VALUE_ID + spare)
+    );
     t.panic_in_hash_for(None);
     assert_whole_and_usable(t, map, &before);
+}
+
+/// The id of a stored key whose old chain has not moved and holds at least one other key.
+fn unmoved_chain_member(map: &Map) -> u64 {
+    let snap = map.snapshot();
+    let old = snap.old.expect("the map is growing");
+    let mask = old.chains.len() as u64 - 1;
+    map.keys()
+        .find(|&k| {
+            let chain = &old.chains[(map.hasher().hash_one(k) & mask) as usize];
+            !chain.evacuated() && chain.live() >= 2
+        })
+        .expect("some old chain has not moved")
+        .id
+}
+
+/// The first id from `from` on whose key lands on an old chain that has not moved and holds at
+/// least `live` keys, so that a write of it must evacuate that chain and hash them.
+fn unmoved_chain_key(t: &'static Tracker, map: &Map, from: u64, live: usize) -> u64 {
+    let snap = map.snapshot();
+    let old = snap.old.expect("the map is growing");
+    let mask = old.chains.len() as u64 - 1;
+    (from..)
+        .find(|&id| {
+            let chain = &old.chains[(map.hasher().hash_one(t.make(id)) & mask) as usize];
+            !chain.evacuated() && chain.live() >= live
+        })
+        .expect("some old chain has not moved")
 }
 
 /// With only 2 hash bits in use, the old chains are long (many overflow buckets), so an
@@ -275,7 +315,8 @@ fn a_hash_that_panics_in_finish_growth_reserve_or_shrink_leaves_the_map_whole() 
     // A smaller reserve starts an incremental grow, which later writes carry out.
     map.reserve(map.len() * 10);
     assert!(map.capacity() >= map.len() * 11);
-    assert!(panics(|| map.insert(t.make(next + 1), t.make(VALUE_ID))));
+    let fresh = unmoved_chain_key(t, &map, next + 1, 1);
+    assert!(panics(|| map.insert(t.make(fresh), t.make(VALUE_ID))));
     assert_eq!(contents(&map), before);
     t.panic_in_hash_for(None);
     map.finish_growth();
