@@ -56,7 +56,9 @@
 //! - **Big types**: keys or values larger than [`MAX_INLINE`] (128) bytes are stored out of line,
 //!   one allocation per entry, as Go does; it keeps buckets small.
 //! - **Iteration order** is arbitrary but stable while the map is unchanged.
-//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators).
+//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators), `frozen`
+//!   ([`frozen`]: a map written to bytes or a file and read back in place, zero copies, safe on
+//!   any input; `HashMap::freeze`), `mmap` (memory-mapped frozen maps).
 
 #![warn(missing_docs)]
 
@@ -64,6 +66,9 @@ mod alloc;
 mod bucket;
 mod entry;
 mod error;
+#[cfg(feature = "frozen")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frozen")))]
+pub mod frozen;
 pub mod hash;
 mod iter;
 mod map;

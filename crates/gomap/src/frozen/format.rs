@@ -1,0 +1,336 @@
+//! The file format's fixed parts: the header, the bucket headers, the entry pairs, and the
+//! arithmetic (hash, tophash, sizes, section offsets) that writer and reader share.
+
+use zerocopy::little_endian::{U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+use super::item::{Item, Kind};
+use super::Error;
+
+/// The first 8 bytes of every frozen map.
+pub(crate) const MAGIC: [u8; 8] = *b"GOMAPFRZ";
+/// The format version this module writes and reads.
+pub(crate) const VERSION: u32 = 1;
+/// The hash function id of XXH3-64 with a 64-bit seed.
+pub(crate) const HASH_XXH3_64: u32 = 1;
+/// What the writer stores as its byte-order mark: this number in its native byte order.
+pub(crate) const ENDIAN_MARK: u32 = 0x0102_0304;
+/// Every section starts at a multiple of this (a cache line; more than any entry alignment
+/// a plain type of the format may have).
+pub(crate) const SECTION_ALIGN: u64 = 64;
+/// Slots per bucket, as in Go.
+pub(crate) const SLOTS: usize = 8;
+/// The smallest tophash of a live slot; 0 is `EMPTY_REST`, 1..=4 are Go's other marks and
+/// never appear in a frozen map.
+pub(crate) const MIN_TOPHASH: u8 = 5;
+
+/// The header, at offset 0. All integers little-endian, every offset relative to the start of
+/// the file.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug)]
+#[repr(C)]
+pub(crate) struct RawHeader {
+    pub(crate) magic: [u8; 8],
+    pub(crate) version: U32,
+    /// [`ENDIAN_MARK`] in the writer's native byte order: the byte order of fixed-size items.
+    pub(crate) endian: [u8; 4],
+    pub(crate) header_len: U32,
+    pub(crate) hash_id: U32,
+    pub(crate) seed: U64,
+    pub(crate) key_kind: u8,
+    pub(crate) value_kind: u8,
+    pub(crate) log2_buckets: u8,
+    pub(crate) reserved: u8,
+    pub(crate) key_size: U32,
+    pub(crate) key_align: U32,
+    pub(crate) value_size: U32,
+    pub(crate) value_align: U32,
+    pub(crate) pair_size: U32,
+    pub(crate) value_offset: U32,
+    pub(crate) max_chain: U32,
+    pub(crate) len: U64,
+    pub(crate) overflow_buckets: U64,
+    pub(crate) buckets_off: U64,
+    pub(crate) buckets_len: U64,
+    pub(crate) entries_off: U64,
+    pub(crate) entries_len: U64,
+    pub(crate) arena_off: U64,
+    pub(crate) arena_len: U64,
+    pub(crate) file_len: U64,
+    pub(crate) body_checksum: U64,
+    pub(crate) header_checksum: U64,
+}
+
+/// Bytes of the header.
+pub(crate) const HEADER_LEN: usize = core::mem::size_of::<RawHeader>();
+const _: () = assert!(HEADER_LEN == 152);
+
+impl RawHeader {
+    /// XXH3-64 (seed 0) of the header up to its checksum field.
+    pub(crate) fn checksum(&self) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(&self.as_bytes()[..HEADER_LEN - 8])
+    }
+}
+
+/// One bucket's header: Go's `tophash[8]` and overflow pointer, with the pointer an index and
+/// the slots found through `first` in the dense entry array.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub(crate) struct BucketHeader {
+    /// Slot `j`'s tag: 0 (`EMPTY_REST`: this and every later slot of the chain are empty) or
+    /// 5..=255 (live: the hash's top byte, bumped by 5 when below 5).
+    pub(crate) tophash: [u8; 8],
+    /// The entry index of slot 0; slot `j` is entry `first + j`.
+    pub(crate) first: U32,
+    /// The bucket index of the next bucket of the chain, 0 for none (bucket 0 is never an
+    /// overflow bucket).
+    pub(crate) overflow: U32,
+}
+
+/// One entry of the dense entry array: a key slot and a value slot, `#[repr(C)]`.
+///
+/// For [`Plain`](super::Plain) keys and values these are the key and value themselves, and
+/// [`FrozenMap::entries`](super::FrozenMap::entries) hands out the whole array as a
+/// `&[Pair<K, V>]`.
+#[derive(FromBytes, Immutable, KnownLayout, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(C)]
+pub struct Pair<K, V> {
+    /// The key.
+    pub key: K,
+    /// The value.
+    pub value: V,
+}
+
+/// The layout of a key and value type pair, as the header records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub(crate) key_kind: u8,
+    pub(crate) value_kind: u8,
+    pub(crate) key_size: u32,
+    pub(crate) key_align: u32,
+    pub(crate) value_size: u32,
+    pub(crate) value_align: u32,
+    pub(crate) pair_size: u32,
+    pub(crate) value_offset: u32,
+}
+
+impl Layout {
+    pub(crate) fn of<K: Item + ?Sized, V: Item + ?Sized>() -> Layout {
+        use core::mem::{align_of, offset_of, size_of};
+        Layout {
+            key_kind: K::KIND as u8,
+            value_kind: V::KIND as u8,
+            key_size: size_of::<K::Slot>() as u32,
+            key_align: align_of::<K::Slot>() as u32,
+            value_size: size_of::<V::Slot>() as u32,
+            value_align: align_of::<V::Slot>() as u32,
+            pair_size: size_of::<Pair<K::Slot, V::Slot>>() as u32,
+            value_offset: offset_of!(Pair<K::Slot, V::Slot>, value) as u32,
+        }
+    }
+
+    pub(crate) fn of_header(h: &RawHeader) -> Layout {
+        Layout {
+            key_kind: h.key_kind,
+            value_kind: h.value_kind,
+            key_size: h.key_size.get(),
+            key_align: h.key_align.get(),
+            value_size: h.value_size.get(),
+            value_align: h.value_align.get(),
+            pair_size: h.pair_size.get(),
+            value_offset: h.value_offset.get(),
+        }
+    }
+
+    pub(crate) fn has_fixed(&self) -> bool {
+        self.key_kind == Kind::Fixed as u8 || self.value_kind == Kind::Fixed as u8
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        let side = |kind: u8, size: u32, align: u32| match Kind::from_u8(kind) {
+            Some(Kind::Fixed) => format!("fixed[{size} bytes, align {align}]"),
+            Some(k) => k.name().to_string(),
+            None => format!("kind {kind}"),
+        };
+        format!(
+            "{} -> {}",
+            side(self.key_kind, self.key_size, self.key_align),
+            side(self.value_kind, self.value_size, self.value_align)
+        )
+    }
+}
+
+/// The stable hash of a key's bytes: XXH3-64 with the file's seed.
+#[inline]
+pub(crate) fn hash(bytes: &[u8], seed: u64) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(bytes, seed)
+}
+
+/// A hash's tag: its top byte, moved out of the marks' range.
+#[inline]
+pub(crate) fn tophash(hash: u64) -> u8 {
+    let top = (hash >> 56) as u8;
+    if top < MIN_TOPHASH {
+        top + MIN_TOPHASH
+    } else {
+        top
+    }
+}
+
+const LSB: u64 = 0x0101_0101_0101_0101;
+const MSB: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The high bit of each byte of `word` that equals `tag`; exact.
+#[inline]
+pub(crate) fn match_tag(word: u64, tag: u8) -> u64 {
+    let x = word ^ LSB.wrapping_mul(tag as u64);
+    // A byte of x is zero iff neither its high bit nor (its low 7 bits + 0x7f) sets bit 7.
+    !(((x & LOW7) + LOW7) | x) & MSB
+}
+
+/// Whether some byte of `word` is zero (`EMPTY_REST`); exact.
+#[inline]
+pub(crate) fn has_empty_rest(word: u64) -> bool {
+    match_tag(word, 0) != 0
+}
+
+/// The smallest `B` with `len <= 6.5 * 2^B`: Go's load factor.
+pub(crate) fn log2_buckets_for(len: u64) -> u8 {
+    let mut b = 0u8;
+    while (13u128 << b) < 2 * len as u128 {
+        b += 1;
+    }
+    b
+}
+
+/// `n` rounded up to a multiple of [`SECTION_ALIGN`].
+pub(crate) fn align_up(n: u64) -> Option<u64> {
+    n.checked_add(SECTION_ALIGN - 1)
+        .map(|n| n & !(SECTION_ALIGN - 1))
+}
+
+/// The sections' canonical places: `(buckets_off, entries_off, arena_off, file_len)`.
+pub(crate) fn sections(buckets_len: u64, entries_len: u64, arena_len: u64) -> Option<[u64; 4]> {
+    let buckets_off = align_up(HEADER_LEN as u64)?;
+    let entries_off = align_up(buckets_off.checked_add(buckets_len)?)?;
+    let arena_off = align_up(entries_off.checked_add(entries_len)?)?;
+    let file_len = arena_off.checked_add(arena_len)?;
+    Some([buckets_off, entries_off, arena_off, file_len])
+}
+
+/// Checks the header of `bytes` in O(1): magic, version, byte order, checksum, hash id, ranges
+/// and the canonical section layout against the file's length. Does not look at the types.
+pub(crate) fn check_header(bytes: &[u8]) -> Result<RawHeader, Error> {
+    let have = bytes.len() as u64;
+    if bytes.len() < 8 || bytes[..8] != MAGIC {
+        return Err(if bytes.len() < 8 && MAGIC.starts_with(bytes) {
+            Error::Truncated {
+                len: have,
+                need: HEADER_LEN as u64,
+            }
+        } else {
+            Error::NotFrozen
+        });
+    }
+    let Ok((h, _)) = RawHeader::read_from_prefix(bytes) else {
+        return Err(Error::Truncated {
+            len: have,
+            need: HEADER_LEN as u64,
+        });
+    };
+    if h.version.get() != VERSION {
+        return Err(Error::Version(h.version.get()));
+    }
+    if h.header_checksum.get() != h.checksum() {
+        return Err(Error::HeaderChecksum);
+    }
+    if h.header_len.get() as usize != HEADER_LEN {
+        return Err(Error::Header("header length"));
+    }
+    if h.hash_id.get() != HASH_XXH3_64 {
+        return Err(Error::Hash(h.hash_id.get()));
+    }
+    let layout = Layout::of_header(&h);
+    let native = h.endian == ENDIAN_MARK.to_ne_bytes();
+    let swapped = h.endian == ENDIAN_MARK.swap_bytes().to_ne_bytes();
+    if !native && !swapped {
+        return Err(Error::Header("byte-order mark"));
+    }
+    if swapped && layout.has_fixed() {
+        return Err(Error::ForeignEndian);
+    }
+    if h.reserved != 0 {
+        return Err(Error::Header("reserved byte"));
+    }
+    if Kind::from_u8(h.key_kind).is_none() || Kind::from_u8(h.value_kind).is_none() {
+        return Err(Error::Header("item kind"));
+    }
+    if layout.pair_size == 0 {
+        return Err(Error::Header("pair size"));
+    }
+    let len = h.len.get();
+    if len > u32::MAX as u64 {
+        return Err(Error::Header("entry count"));
+    }
+    let log2 = h.log2_buckets;
+    if log2 > 31 || log2 != log2_buckets_for(len) {
+        return Err(Error::Header("log2 of the bucket count"));
+    }
+    let main = 1u64 << log2;
+    let overflow = h.overflow_buckets.get();
+    let total = main
+        .checked_add(overflow)
+        .filter(|&t| t <= u32::MAX as u64)
+        .ok_or(Error::Header("overflow bucket count"))?;
+    if len > total * SLOTS as u64 || overflow > len.div_ceil(SLOTS as u64) {
+        return Err(Error::Header("overflow bucket count"));
+    }
+    let max_chain = h.max_chain.get() as u64;
+    if max_chain == 0 || max_chain > overflow + 1 {
+        return Err(Error::Header("longest chain"));
+    }
+    let buckets_len = total * core::mem::size_of::<BucketHeader>() as u64;
+    let entries_len = len
+        .checked_mul(layout.pair_size as u64)
+        .ok_or(Error::Header("entries length"))?;
+    if h.buckets_len.get() != buckets_len {
+        return Err(Error::Header("buckets length"));
+    }
+    if h.entries_len.get() != entries_len {
+        return Err(Error::Header("entries length"));
+    }
+    let arena_len = h.arena_len.get();
+    if !layout.has_var() && arena_len != 0 {
+        return Err(Error::Header("arena length"));
+    }
+    if arena_len > u32::MAX as u64 {
+        return Err(Error::Header("arena length"));
+    }
+    let [b_off, e_off, a_off, file_len] =
+        sections(buckets_len, entries_len, arena_len).ok_or(Error::Header("section offsets"))?;
+    if (
+        h.buckets_off.get(),
+        h.entries_off.get(),
+        h.arena_off.get(),
+        h.file_len.get(),
+    ) != (b_off, e_off, a_off, file_len)
+    {
+        return Err(Error::Header("section offsets"));
+    }
+    if have < file_len {
+        return Err(Error::Truncated {
+            len: have,
+            need: file_len,
+        });
+    }
+    if have > file_len {
+        return Err(Error::Header("bytes past the end of the map"));
+    }
+    Ok(h)
+}
+
+impl Layout {
+    pub(crate) fn has_var(&self) -> bool {
+        self.key_kind != Kind::Fixed as u8 || self.value_kind != Kind::Fixed as u8
+    }
+}
