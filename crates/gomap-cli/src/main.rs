@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod alloc_counter;
 mod bench;
+mod frozen_cmd;
 mod inspect;
 mod keys;
 mod latency;
@@ -39,6 +40,14 @@ enum Command {
     /// into gomap-report/index.html.
     #[command(hide = true)]
     Showcase(showcase::ShowcaseArgs),
+    /// Write a frozen map file from TSV or JSON lines.
+    Freeze(frozen_cmd::FreezeArgs),
+    /// Look keys up in a frozen map file.
+    Get(frozen_cmd::GetArgs),
+    /// Check a frozen map file completely (checksum, every chain, every key).
+    Verify(frozen_cmd::VerifyArgs),
+    /// Draw a frozen map file's buckets as an HTML page, as `inspect` does for a live map.
+    InspectFrozen(frozen_cmd::InspectFrozenArgs),
     /// Print the stats of a map of N u64 keys.
     Stats {
         /// Number of entries.
@@ -55,6 +64,16 @@ fn main() {
         Some(Command::Latency(args)) => latency::run(&args).map(drop),
         Some(Command::Inspect(args)) => inspect::run(&args).map(drop),
         Some(Command::Showcase(args)) => showcase::run(&args),
+        Some(Command::Freeze(args)) => {
+            return frozen_cmd::exit_on_failure(frozen_cmd::freeze(&args))
+        }
+        Some(Command::Get(args)) => return frozen_cmd::exit_on_failure(frozen_cmd::get(&args)),
+        Some(Command::Verify(args)) => {
+            return frozen_cmd::exit_on_failure(frozen_cmd::verify(&args))
+        }
+        Some(Command::InspectFrozen(args)) => {
+            return frozen_cmd::exit_on_failure(frozen_cmd::inspect_frozen(&args))
+        }
         None => showcase::run(&showcase::ShowcaseArgs::default()),
     };
     if let Err(e) = result {
