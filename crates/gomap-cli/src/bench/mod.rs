@@ -8,6 +8,7 @@
 //! timed work has accumulated and reports ns per operation; a discarded warm-up measurement comes
 //! first when N < 1M; the cell reports the median of the repetitions.
 
+mod frozen;
 mod go;
 mod json;
 mod table;
@@ -61,6 +62,10 @@ pub(crate) struct BenchArgs {
     /// Run the short showcase configuration instead (other sizing options are ignored).
     #[arg(long)]
     showcase: bool,
+    /// Benchmark gomap::frozen against odht, rkyv, fst, gomap and hashbrown instead (sizes
+    /// from --n, e.g. --n 100K,1M,10M; repetitions from --reps).
+    #[arg(long)]
+    frozen: bool,
 }
 
 /// A key type of the benchmark.
@@ -701,6 +706,9 @@ pub(crate) fn run(cfg: &BenchConfig) -> Result<BenchResults, String> {
 
 /// `gomap bench`: runs, prints the table, and writes the JSON file if asked.
 pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
+    if args.frozen {
+        return frozen::run(args);
+    }
     let cfg = BenchConfig::from_args(args)?;
     // Open the JSON file first: a typo in its path must not cost a whole run.
     let json_file = match &args.json {
