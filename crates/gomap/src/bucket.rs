@@ -485,6 +485,29 @@ impl<K, V> Bucket<K, V> {
         }
     }
 
+    /// Copies the key and value bytes of slot `from_i` of `from` into slot `i` of `self`,
+    /// leaving the tags alone (the caller writes them). The source is left as it was: exactly one
+    /// of the two may be treated as live afterwards.
+    ///
+    /// # Safety
+    /// As for [`copy_from`](Self::copy_from).
+    #[inline(always)]
+    pub(crate) unsafe fn copy_slot_from(self, i: usize, from: Self, from_i: usize) {
+        // SAFETY: distinct buckets, so the slots do not overlap; sizes come from `Layout`.
+        unsafe {
+            ptr::copy_nonoverlapping(
+                from.key_slot(from_i),
+                self.key_slot(i),
+                Layout::<K, V>::KEY_SLOT,
+            );
+            ptr::copy_nonoverlapping(
+                from.value_slot(from_i),
+                self.value_slot(i),
+                Layout::<K, V>::VALUE_SLOT,
+            );
+        }
+    }
+
     /// Copies the bytes of slot `from_i` of `from` into slot `i` of `self`, tophash included.
     /// The source is left as it was: exactly one of the two may be treated as live afterwards.
     ///

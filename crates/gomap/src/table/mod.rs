@@ -48,7 +48,7 @@ use crate::alloc::{
     alloc_array, array_bytes, free_array, noverflow, reset_blocks, take_block, RawArray, Shape,
 };
 use crate::bucket::{tophash, Bucket, Layout, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
-use crate::group::{has_empty_rest, match_empty, match_live, match_tag};
+use crate::group::{has_empty_rest, match_empty, match_tag};
 use crate::TryReserveError;
 
 /// Load factor numerator: grow when the average load passes `LOAD_NUM / LOAD_DEN` = 6.5.
@@ -873,6 +873,9 @@ unsafe fn mark_empty<K, V>(pos: Position<K, V>) {
         mut bucket,
         index,
     } = pos;
+    // The live mask comes from the portable backend, whose one-bit-per-byte form turns into the
+    // byte mask `bytes_through_highest` wants with one shift (the SSE2 form needs a `bsr`).
+    use crate::group::generic::match_live;
     // SAFETY: every bucket touched is in `pos`'s chain, which is initialised.
     unsafe {
         let shift = 8 * index;
