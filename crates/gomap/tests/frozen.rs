@@ -99,7 +99,11 @@ fn sizes() -> Vec<usize> {
 #[test]
 fn u64_to_u64_round_trips_at_every_size() {
     for n in sizes() {
-        round_trip::<u64, u64, _, _>(n, |i| (common::mix64(i), i), |i| common::mix64((i + 1) << 40));
+        round_trip::<u64, u64, _, _>(
+            n,
+            |i| (common::mix64(i), i),
+            |i| common::mix64((i + 1) << 40),
+        );
     }
 }
 

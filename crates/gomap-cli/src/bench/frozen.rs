@@ -334,29 +334,30 @@ fn build_all<K: FKey>(hit: &[K]) -> Vec<(Table<K>, Row)> {
     out.push((Table::Fst(m), row("", build, Some(open), None, len)));
 
     // In memory: inserts into an empty map; the heap it holds afterwards.
-    let before = alloc_counter::live_bytes();
-    let t = Instant::now();
-    let mut g = gomap::HashMap::new();
-    for (i, k) in hit.iter().enumerate() {
-        g.insert(k.clone(), i as u64);
-    }
-    let build = ms(t);
-    let heap = alloc_counter::live_bytes() - before;
+    let (g, build, heap) = in_memory(hit, gomap::HashMap::new(), gomap::HashMap::insert);
     out.push((Table::Gomap(g), row("", build, None, None, heap)));
-    let before = alloc_counter::live_bytes();
-    let t = Instant::now();
-    let mut h = hashbrown::HashMap::new();
-    for (i, k) in hit.iter().enumerate() {
-        h.insert(k.clone(), i as u64);
-    }
-    let build = ms(t);
-    let heap = alloc_counter::live_bytes() - before;
+    let (h, build, heap) = in_memory(hit, hashbrown::HashMap::new(), hashbrown::HashMap::insert);
     out.push((Table::Hashbrown(h), row("", build, None, None, heap)));
 
     for (t, r) in &mut out {
         r.name = t.name();
     }
     out
+}
+
+/// Inserts `hit` (value = index) into `map`: the map, the build time in ms and its heap bytes.
+fn in_memory<K: FKey, M>(
+    hit: &[K],
+    mut map: M,
+    insert: impl Fn(&mut M, K, u64) -> Option<u64>,
+) -> (M, f64, usize) {
+    let before = alloc_counter::live_bytes();
+    let t = Instant::now();
+    for (i, k) in hit.iter().enumerate() {
+        insert(&mut map, k.clone(), i as u64);
+    }
+    let build = ms(t);
+    (map, build, alloc_counter::live_bytes() - before)
 }
 
 fn run_size<K: FKey>(n: usize, reps: usize) -> Vec<Row> {

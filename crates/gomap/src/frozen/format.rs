@@ -1,5 +1,9 @@
 //! The file format's fixed parts: the header, the bucket headers, the entry pairs, and the
 //! arithmetic (hash, tophash, sizes, section offsets) that writer and reader share.
+//!
+//! The tag constants and SWAR matching mirror `crate::bucket`'s on purpose rather than sharing
+//! them: these are part of a file format, fixed by its version, and must not move when the
+//! live table's internals do.
 
 use zerocopy::little_endian::{U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
