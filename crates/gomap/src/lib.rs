@@ -56,7 +56,9 @@
 //! - **Big types**: keys or values larger than [`MAX_INLINE`] (128) bytes are stored out of line,
 //!   one allocation per entry, as Go does; it keeps buckets small.
 //! - **Iteration order** is arbitrary but stable while the map is unchanged.
-//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators).
+//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators), `sync`
+//!   ([`sync::SyncMap`], Go's `sync.Map`: a concurrent map with lock-free reads and no O(n)
+//!   step, reclaiming memory with crossbeam-epoch).
 
 #![warn(missing_docs)]
 
@@ -74,6 +76,9 @@ mod serde;
 mod set;
 mod snapshot;
 mod stats;
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+pub mod sync;
 mod table;
 
 pub use crate::bucket::MAX_INLINE;
