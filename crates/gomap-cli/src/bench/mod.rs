@@ -8,6 +8,7 @@
 //! timed work has accumulated and reports ns per operation; a discarded warm-up measurement comes
 //! first when N < 1M; the cell reports the median of the repetitions.
 
+pub(crate) mod concurrent;
 mod go;
 mod json;
 mod table;
@@ -61,6 +62,18 @@ pub(crate) struct BenchArgs {
     /// Run the short showcase configuration instead (other sizing options are ignored).
     #[arg(long)]
     showcase: bool,
+    /// Run the concurrent-map benchmark instead (`bench::concurrent`): SyncMap, papaya, dashmap,
+    /// scc and RwLock<hashbrown> on the Go sync.Map anchor's workloads (read, readmostly, mixed,
+    /// grow, readlat). Uses --impls, --workloads, --reps, --json and --go-results.
+    #[arg(long)]
+    concurrent: bool,
+    /// With --concurrent: a hundredth of the anchor's sizes and 0.05 s per measurement.
+    #[arg(long)]
+    quick: bool,
+    /// With --concurrent: seconds measured per throughput run (default 1.0; a quarter of it
+    /// warms up first).
+    #[arg(long)]
+    secs: Option<f64>,
 }
 
 /// A key type of the benchmark.
@@ -701,6 +714,9 @@ pub(crate) fn run(cfg: &BenchConfig) -> Result<BenchResults, String> {
 
 /// `gomap bench`: runs, prints the table, and writes the JSON file if asked.
 pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
+    if args.concurrent {
+        return concurrent::bench(args);
+    }
     let cfg = BenchConfig::from_args(args)?;
     // Open the JSON file first: a typo in its path must not cost a whole run.
     let json_file = match &args.json {
