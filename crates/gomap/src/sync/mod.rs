@@ -120,7 +120,7 @@ use core::ptr::NonNull;
 use equivalent::Equivalent;
 
 use crate::hash::DefaultHashBuilder;
-use shard::{Located, Pending, Shard, Slot};
+use shard::{Located, Node, Pending, Shard, Slot};
 
 #[cfg(feature = "serde")]
 mod serde;
@@ -375,7 +375,7 @@ where
         loop {
             match shard.locate(hash, pending.key(), false, retry, &guard) {
                 Located::Node(n) => {
-                    let new = pending.value_ptr();
+                    let new = pending.boxed_value_ptr();
                     let mut seen = n.load(&guard);
                     loop {
                         let current = match seen {
@@ -386,7 +386,8 @@ where
                         if n.cas(current, new).is_ok() {
                             pending.value_moved();
                             drop(pending);
-                            return self.replaced(shard, current, guard);
+                            let old = Self::replaced(shard, n, current, &guard);
+                            return old.map(|p| self.value_ref(p, guard));
                         }
                         seen = n.load(&guard);
                     }
@@ -402,28 +403,23 @@ where
         }
     }
 
-    /// After `current` was swapped out of a node: counts a revival, or defers the old value's
-    /// drop and returns a reference to it.
+    /// After `current` was swapped out of `node` by this thread: counts a revival (null), or
+    /// hands the old value to the collector and returns it (alive while `guard` is).
     fn replaced(
-        &self,
         shard: &Shard<K, V>,
+        node: &Node<K, V>,
         current: *mut V,
-        guard: crossbeam_epoch::Guard,
-    ) -> Option<Ref<'_, V>> {
+        guard: &crossbeam_epoch::Guard,
+    ) -> Option<*mut V> {
         if current.is_null() {
             shard.added();
             return None;
         }
-        Some(self.retired(current, guard))
-    }
-
-    /// Hands `old`, just swapped out of a node by this thread, to the collector, and returns a
-    /// reference to it that lives as long as `guard`.
-    fn retired(&self, old: *mut V, guard: crossbeam_epoch::Guard) -> Ref<'_, V> {
-        // SAFETY: `old` was the node's value box and we swapped it out, so we alone hand it to
-        // the collector; readers pinned now (our guard among them) may still read it.
-        unsafe { shard::retire_value(&guard, old) };
-        self.value_ref(old, guard)
+        // SAFETY: `current` was the node's value and we swapped it out, so we alone hand it to
+        // the collector; readers pinned now (our guard among them) may still read it. `K` and
+        // `V` are `Send + 'static` (this impl's bounds).
+        unsafe { node.retire(guard, current) };
+        Some(current)
     }
 
     /// The value of `key`, storing `value` first if the key is absent (Go's `LoadOrStore`).
@@ -510,7 +506,7 @@ where
                             );
                         }
                         Slot::Removed => {
-                            let new = pending.value_ptr();
+                            let new = pending.boxed_value_ptr();
                             if n.cas(core::ptr::null_mut(), new).is_ok() {
                                 pending.value_moved();
                                 drop(pending);
@@ -587,7 +583,8 @@ where
                         }
                         if n.cas(p, core::ptr::null_mut()).is_ok() {
                             shard.removed();
-                            return Ok(self.replaced(shard, p, guard));
+                            let old = Self::replaced(shard, n, p, &guard);
+                            return Ok(old.map(|p| self.value_ref(p, guard)));
                         }
                     }
                 }
@@ -656,7 +653,10 @@ where
                         }
                         let raw = Box::into_raw(new);
                         if n.cas(p, raw).is_ok() {
-                            return Ok(self.retired(p, guard));
+                            let old = Self::replaced(shard, n, p, &guard);
+                            return Ok(
+                                self.value_ref(old.expect("a present value was replaced"), guard)
+                            );
                         }
                         // SAFETY: the swap failed, so `raw` was not published: still ours.
                         new = unsafe { Box::from_raw(raw) };
@@ -730,7 +730,7 @@ where
                     if n.cas(p, core::ptr::null_mut()).is_ok() {
                         s.0.removed();
                         // SAFETY: we swapped `p` out of the node: ours alone to retire.
-                        unsafe { shard::retire_value(&guard, p) };
+                        unsafe { n.retire(&guard, p) };
                         break;
                     }
                 }

@@ -94,18 +94,30 @@ impl Hasher for MixHasher {
 }
 
 /// A key, its hash and its value slot.
+///
+/// A value type without drop glue starts out *inline*, in the node's own `inline` field, so that
+/// the first value costs no allocation and a read hit touches one line fewer; later values are
+/// boxes. An inline value needs no drop, so replacing it frees nothing: its bytes live as long as
+/// the node. (Types with drop glue always use boxes: their old values must be dropped when
+/// replaced.)
 pub(crate) struct Node<K, V> {
     pub(crate) hash: u64,
     pub(crate) key: K,
     value: AtomicPtr<V>,
+    inline: core::mem::MaybeUninit<V>,
+}
+
+/// Whether a node keeps its first value inline.
+const fn inline_values<V>() -> bool {
+    !core::mem::needs_drop::<V>()
 }
 
 impl<K, V> Drop for Node<K, V> {
     fn drop(&mut self) {
         let v = *self.value.get_mut();
-        if !v.is_null() && v != expunged() {
-            // SAFETY: a non-null, non-expunged value pointer is a `Box<V>` owned by the node
-            // (invariant 1); the node is being dropped, so nobody else can reach it.
+        if !v.is_null() && v != expunged() && v != self.inline_ptr() {
+            // SAFETY: a non-null, non-expunged, non-inline value pointer is a `Box<V>` owned by
+            // the node (invariant 1); the node is being dropped, so nobody else can reach it.
             drop(unsafe { Box::from_raw(v) });
         }
     }
@@ -122,6 +134,25 @@ pub(crate) enum Slot<'g, V> {
 }
 
 impl<K, V> Node<K, V> {
+    /// The address of the inline value slot (used only when [`inline_values`] holds).
+    #[inline]
+    fn inline_ptr(&self) -> *mut V {
+        self.inline.as_ptr().cast_mut()
+    }
+
+    /// Hands `old`, a value pointer this thread swapped out of this node, to the collector (an
+    /// inline value needs nothing: no drop glue, and its bytes live as long as the node).
+    ///
+    /// # Safety
+    /// `old` was the node's value (not null, not expunged) and the caller's swap removed it, so
+    /// no one else retires it. `V: Send + 'static`.
+    pub(crate) unsafe fn retire(&self, guard: &Guard, old: *mut V) {
+        if old != self.inline_ptr() {
+            // SAFETY: a boxed value, swapped out by the caller alone (its promise).
+            unsafe { defer_free(guard, old) };
+        }
+    }
+
     /// The current state of the value slot. The reference lives as long as the guard: a value is
     /// freed only through the collector, after it was unlinked.
     #[inline]
@@ -422,12 +453,25 @@ pub(crate) struct Pending<K, V> {
 
 impl<K, V> Pending<K, V> {
     pub(crate) fn new(hash: u64, key: K, value: V) -> Self {
-        Pending {
-            node: Box::new(Node {
+        if inline_values::<V>() {
+            let node = Box::new(Node {
                 hash,
                 key,
-                value: AtomicPtr::new(Box::into_raw(Box::new(value))),
-            }),
+                value: AtomicPtr::new(ptr::null_mut()),
+                inline: core::mem::MaybeUninit::new(value),
+            });
+            // The node is on the heap: the inline slot's address is stable from here on.
+            node.value.store(node.inline_ptr(), Ordering::Relaxed);
+            Pending { node }
+        } else {
+            Pending {
+                node: Box::new(Node {
+                    hash,
+                    key,
+                    value: AtomicPtr::new(Box::into_raw(Box::new(value))),
+                    inline: core::mem::MaybeUninit::uninit(),
+                }),
+            }
         }
     }
 
@@ -439,10 +483,23 @@ impl<K, V> Pending<K, V> {
         &self.node.key
     }
 
-    /// The value pointer, for a compare-and-swap into another node; on success the caller calls
-    /// [`Pending::value_moved`].
+    /// The value pointer, for the node's own insertion by [`Shard::insert_new`].
     pub(crate) fn value_ptr(&self) -> *mut V {
         self.node.value.load(Ordering::Relaxed)
+    }
+
+    /// The value as a box, for a compare-and-swap into another node (an inline value is moved
+    /// into a box first, once); on success the caller calls [`Pending::value_moved`].
+    pub(crate) fn boxed_value_ptr(&mut self) -> *mut V {
+        let node = &mut *self.node;
+        let v = *node.value.get_mut();
+        if v == node.inline_ptr() {
+            // SAFETY: the inline slot holds the pending value (the pointer says so) and no one
+            // else sees this node; it is read out once, and the pointer then names the box.
+            let value = unsafe { node.inline.assume_init_read() };
+            *node.value.get_mut() = Box::into_raw(Box::new(value));
+        }
+        *node.value.get_mut()
     }
 
     /// The value now belongs to another node: forget it here (the key is dropped with `self`).
@@ -476,15 +533,6 @@ unsafe fn defer_free<T>(guard: &Guard, p: *mut T) {
     // SAFETY: the closure owns nothing borrowed from the stack, and the caller promises that `p`
     // is unlinked, freed only here, and safe to drop on any thread at any later time.
     unsafe { guard.defer_unchecked(free) };
-}
-
-/// Hands a value box that the caller swapped out of a node to the collector.
-///
-/// # Safety
-/// As [`defer_free`]: `p` is a value box no longer in any node, retired once.
-pub(crate) unsafe fn retire_value<V>(guard: &Guard, p: *mut V) {
-    // SAFETY: the caller's promise.
-    unsafe { defer_free(guard, p) }
 }
 
 impl<K, V> Shard<K, V> {
@@ -732,8 +780,9 @@ impl<K, V> Shard<K, V> {
             let v = node.value.swap(expunged(), Ordering::AcqRel);
             if !v.is_null() && v != expunged() {
                 removed += 1;
-                // SAFETY: `v` was the node's value box, now swapped out by us alone.
-                unsafe { defer_free(guard, v) };
+                // SAFETY: `v` was the node's value, now swapped out by us alone; `K` and `V`
+                // are `Send + 'static` (this function's contract).
+                unsafe { node.retire(guard, v) };
             }
             // SAFETY: every owned node is unreachable from the new maps; owned once (invariant 2).
             unsafe { defer_free(guard, p.0.as_ptr()) };
