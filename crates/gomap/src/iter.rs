@@ -33,6 +33,15 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     }
 
     #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.raw.fold(init, |acc, pos| {
+            // SAFETY: as in `next`.
+            let item = unsafe { (&*pos.key(), &*pos.value()) };
+            f(acc, item)
+        })
+    }
+
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.raw.size_hint()
     }
@@ -76,6 +85,15 @@ impl<K, V> IterMut<'_, K, V> {
 
 impl<'a, K, V> Iterator for IterMut<'a, K, V> {
     type Item = (&'a K, &'a mut V);
+
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.raw.fold(init, |acc, pos| {
+            // SAFETY: the map is borrowed mutably for 'a and yields each live position once.
+            let item = unsafe { (&*pos.key(), &mut *pos.value()) };
+            f(acc, item)
+        })
+    }
 
     #[inline]
     fn next(&mut self) -> Option<(&'a K, &'a mut V)> {
@@ -134,7 +152,7 @@ impl<K, V> Iterator for IntoIter<K, V> {
     fn next(&mut self) -> Option<(K, V)> {
         let pos = self.raw.next()?;
         // SAFETY: each live position is yielded once; the table is freed without dropping.
-        Some(unsafe { pos.bucket.take(pos.index) })
+        Some(unsafe { pos.take() })
     }
 
     #[inline]
@@ -203,7 +221,7 @@ impl<K, V> Iterator for Drain<'_, K, V> {
     fn next(&mut self) -> Option<(K, V)> {
         let pos = self.raw.next()?;
         // SAFETY: each live position is yielded once; the table is cleared without dropping.
-        Some(unsafe { pos.bucket.take(pos.index) })
+        Some(unsafe { pos.take() })
     }
 
     #[inline]
@@ -298,6 +316,11 @@ macro_rules! projection {
             #[inline]
             fn next(&mut self) -> Option<$item> {
                 self.inner.next().map(|$x| $proj)
+            }
+
+            #[inline]
+            fn fold<B, F: FnMut(B, $item) -> B>(self, init: B, mut f: F) -> B {
+                self.inner.fold(init, |acc, $x| f(acc, $proj))
             }
 
             #[inline]
