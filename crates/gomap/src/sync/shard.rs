@@ -27,8 +27,10 @@
 use core::ptr::{self, NonNull};
 use std::hash::{BuildHasher, Hasher};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
+
+use super::prims::{put_ptr, take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, MutexGuard};
 
 use crossbeam_epoch::Guard;
 use equivalent::Equivalent;
@@ -114,7 +116,7 @@ const fn inline_values<V>() -> bool {
 
 impl<K, V> Drop for Node<K, V> {
     fn drop(&mut self) {
-        let v = *self.value.get_mut();
+        let v = take_ptr(&mut self.value);
         if !v.is_null() && v != expunged() && v != self.inline_ptr() {
             // SAFETY: a non-null, non-expunged, non-inline value pointer is a `Box<V>` owned by
             // the node (invariant 1); the node is being dropped, so nobody else can reach it.
@@ -492,19 +494,19 @@ impl<K, V> Pending<K, V> {
     /// into a box first, once); on success the caller calls [`Pending::value_moved`].
     pub(crate) fn boxed_value_ptr(&mut self) -> *mut V {
         let node = &mut *self.node;
-        let v = *node.value.get_mut();
+        let v = take_ptr(&mut node.value);
         if v == node.inline_ptr() {
             // SAFETY: the inline slot holds the pending value (the pointer says so) and no one
             // else sees this node; it is read out once, and the pointer then names the box.
             let value = unsafe { node.inline.assume_init_read() };
-            *node.value.get_mut() = Box::into_raw(Box::new(value));
+            put_ptr(&mut node.value, Box::into_raw(Box::new(value)));
         }
-        *node.value.get_mut()
+        take_ptr(&mut node.value)
     }
 
     /// The value now belongs to another node: forget it here (the key is dropped with `self`).
     pub(crate) fn value_moved(&mut self) {
-        *self.node.value.get_mut() = ptr::null_mut();
+        put_ptr(&mut self.node.value, ptr::null_mut());
     }
 }
 
@@ -797,8 +799,10 @@ impl<K, V> Shard<K, V> {
 
 impl<K, V> Drop for Shard<K, V> {
     fn drop(&mut self) {
-        let read = *self.read.get_mut();
-        let d = self.dirty.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let read = take_ptr(&mut self.read);
+        // Exclusive already (`&mut self`); `lock` rather than `get_mut` works with loom too.
+        let mut d = self.lock();
+        let d = &mut *d;
         // SAFETY: we own the shard exclusively; the read map is live until we free it below.
         let read = unsafe { Box::from_raw(read) };
         let unvisited = d.cursor.map(|c| read.index.nodes.iter_from(c));
