@@ -688,14 +688,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
         Some(path) => read_go(path)?,
         None => Vec::new(),
     };
-    let json_file = match &args.json {
-        Some(path) => Some((
-            path,
-            std::fs::File::create(path)
-                .map_err(|e| format!("--json: cannot write {}: {e}", path.display()))?,
-        )),
-        None => None,
-    };
+    let json_file = super::open_json(args.json.as_ref())?;
     let rows = run(&impls, &workloads, reps, &sizes);
     let mut all = rows;
     all.extend(go_rows);

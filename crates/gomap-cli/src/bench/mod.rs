@@ -712,6 +712,18 @@ pub(crate) fn run(cfg: &BenchConfig) -> Result<BenchResults, String> {
     })
 }
 
+/// Creates the `--json` file, if one is asked for (before a run: a bad path must not cost one).
+pub(crate) fn open_json(
+    path: Option<&PathBuf>,
+) -> Result<Option<(&PathBuf, std::fs::File)>, String> {
+    path.map(|p| {
+        std::fs::File::create(p)
+            .map(|f| (p, f))
+            .map_err(|e| format!("--json: cannot write {}: {e}", p.display()))
+    })
+    .transpose()
+}
+
 /// `gomap bench`: runs, prints the table, and writes the JSON file if asked.
 pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
     if args.concurrent {
@@ -719,14 +731,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
     }
     let cfg = BenchConfig::from_args(args)?;
     // Open the JSON file first: a typo in its path must not cost a whole run.
-    let json_file = match &args.json {
-        Some(path) => Some((
-            path,
-            std::fs::File::create(path)
-                .map_err(|e| format!("--json: cannot write {}: {e}", path.display()))?,
-        )),
-        None => None,
-    };
+    let json_file = open_json(args.json.as_ref())?;
     let results = run(&cfg)?;
     print!("{}", results.render_table());
     if let Some((path, mut file)) = json_file {

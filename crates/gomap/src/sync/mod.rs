@@ -329,17 +329,7 @@ where
         Q: ?Sized + Hash + Equivalent<K>,
     {
         let hash = self.hash(key);
-        let shard = self.shard(hash);
-        loop {
-            match shard.locate(hash, key, true, false, guard) {
-                Located::Absent(_) => return None,
-                Located::Node(n) => match n.load(guard) {
-                    Slot::Present(v, _) => return Some(v),
-                    Slot::Removed => return None,
-                    Slot::Expunged => continue, // expunged meanwhile: the dirty map has it
-                },
-            }
-        }
+        self.present(self.shard(hash), hash, key, guard)
     }
 
     /// A clone of the value of `key` (the clone runs outside any lock). O(1) plus the clone.
@@ -451,22 +441,16 @@ where
         let hash = self.hash(&key);
         let shard = self.shard(hash);
         if let Some(v) = self.present(shard, hash, &key, &guard) {
-            let value = NonNull::from(v);
+            let value = NonNull::from(v).as_ptr();
             drop(key);
-            return (
-                Ref {
-                    _guard: guard,
-                    value,
-                    _map: PhantomData,
-                },
-                false,
-            );
+            return (self.value_ref(value, guard), false);
         }
         drop(guard);
         self.get_or_insert_pending(Pending::new(hash, key, make()))
     }
 
     /// The present value of `key`, read without taking a lock for read-map keys.
+    #[inline]
     fn present<'g, Q>(
         &self,
         shard: &Shard<K, V>,
@@ -499,17 +483,9 @@ where
                 Located::Node(n) => loop {
                     match n.load(&guard) {
                         Slot::Expunged => break,
-                        Slot::Present(v, _) => {
-                            let value = NonNull::from(v);
+                        Slot::Present(_, p) => {
                             drop(pending);
-                            return (
-                                Ref {
-                                    _guard: guard,
-                                    value,
-                                    _map: PhantomData,
-                                },
-                                false,
-                            );
+                            return (self.value_ref(p, guard), false);
                         }
                         Slot::Removed => {
                             let new = pending.boxed_value_ptr();
