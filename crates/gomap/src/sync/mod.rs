@@ -65,8 +65,10 @@
 //! gomap's `rayon` feature, it is the most used of them, and its pin writes only the pinning
 //! thread's own record: a read hit costs one thread-local increment and a fence, and no
 //! reference count on a shared line (arc-swap's fallback path and `Arc` clones do write one).
-//! Measured with `gomap bench --concurrent` (see the repository's notes): a read-hit `get` of
-//! SyncMap costs about what papaya's (seize) does at one thread and scales the same at two.
+//! Measured (`perf` on `gomap bench --concurrent --workloads read`): the pin is a few percent of
+//! a read hit; the hit's cost is its cache misses (the index bucket, then the node), so a read
+//! hit is slower than papaya's or dashmap's at 1M keys (0.4-0.9x of papaya's Mop/s in one
+//! interleaved run on a loaded 2-core machine), and would not get faster with another collector.
 //! Because deferred drops may run on another thread and later, keys and values must be
 //! `Send + 'static`.
 //!
