@@ -485,14 +485,14 @@ impl<K, V> Bucket<K, V> {
         }
     }
 
-    /// Copies the bytes of slot `from_i` of `from` into slot `i` of `self`, tophash included.
-    /// The source is left as it was: exactly one of the two may be treated as live afterwards.
+    /// Copies the key and value bytes of slot `from_i` of `from` into slot `i` of `self`,
+    /// leaving the tags alone (the caller writes them). The source is left as it was: exactly one
+    /// of the two may be treated as live afterwards.
     ///
     /// # Safety
-    /// Both buckets are initialised, slot `from_i` is live, slot `i` is empty, and the two
-    /// buckets are different.
+    /// As for [`copy_from`](Self::copy_from).
     #[inline(always)]
-    pub(crate) unsafe fn copy_from(self, i: usize, from: Self, from_i: usize) {
+    pub(crate) unsafe fn copy_slot_from(self, i: usize, from: Self, from_i: usize) {
         // SAFETY: distinct buckets, so the slots do not overlap; sizes come from `Layout`.
         unsafe {
             ptr::copy_nonoverlapping(
@@ -505,6 +505,20 @@ impl<K, V> Bucket<K, V> {
                 self.value_slot(i),
                 Layout::<K, V>::VALUE_SLOT,
             );
+        }
+    }
+
+    /// Copies the bytes of slot `from_i` of `from` into slot `i` of `self`, tophash included.
+    /// The source is left as it was: exactly one of the two may be treated as live afterwards.
+    ///
+    /// # Safety
+    /// Both buckets are initialised, slot `from_i` is live, slot `i` is empty, and the two
+    /// buckets are different.
+    #[inline(always)]
+    pub(crate) unsafe fn copy_from(self, i: usize, from: Self, from_i: usize) {
+        // SAFETY: forwarded; the tag makes the copied slot live.
+        unsafe {
+            self.copy_slot_from(i, from, from_i);
             self.set_tag(i, from.tag(from_i));
         }
     }

@@ -22,13 +22,16 @@
 //! 64-bit word with one marker bit per slot at `8 * i + 7`, so that `generic.rs` is also the
 //! reference the others are tested against.
 
-#[cfg(any(
-    test,
-    not(any(
+#[cfg_attr(
+    any(
         target_arch = "x86_64",
         all(target_arch = "aarch64", target_endian = "little")
-    ))
-))]
+    ),
+    allow(
+        dead_code,
+        reason = "removal and evacuation use its live mask; the rest serves the tests"
+    )
+)]
 pub(crate) mod generic;
 #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
 mod neon;

@@ -48,7 +48,7 @@ use crate::alloc::{
     alloc_array, array_bytes, free_array, noverflow, reset_blocks, take_block, RawArray, Shape,
 };
 use crate::bucket::{tophash, Bucket, Layout, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
-use crate::group::{has_empty_rest, match_empty, match_live, match_tag};
+use crate::group::{has_empty_rest, match_empty, match_tag};
 use crate::TryReserveError;
 
 /// Load factor numerator: grow when the average load passes `LOAD_NUM / LOAD_DEN` = 6.5.
@@ -873,6 +873,9 @@ unsafe fn mark_empty<K, V>(pos: Position<K, V>) {
         mut bucket,
         index,
     } = pos;
+    // The live mask comes from the portable backend, whose one-bit-per-byte form turns into the
+    // byte mask `bytes_through_highest` wants with one shift (the SSE2 form needs a `bsr`).
+    use crate::group::generic::match_live;
     // SAFETY: every bucket touched is in `pos`'s chain, which is initialised.
     unsafe {
         let shift = 8 * index;
@@ -892,11 +895,7 @@ unsafe fn mark_empty<K, V>(pos: Position<K, V>) {
                 return;
             }
             // An overflow bucket became all empty: go on in the bucket before it (rare).
-            let this = bucket;
-            bucket = head;
-            while bucket.overflow() != this {
-                bucket = bucket.overflow();
-            }
+            bucket = previous(head, bucket);
             word = bucket.tag_word();
         } else if !rest_empty || next.tag(0) != EMPTY_REST {
             bucket.set_tag(index, EMPTY_ONE);
@@ -912,14 +911,25 @@ unsafe fn mark_empty<K, V>(pos: Position<K, V>) {
                 return;
             }
             // The whole bucket was empty: go on in the bucket before it (rare).
-            let this = bucket;
-            bucket = head;
-            while bucket.overflow() != this {
-                bucket = bucket.overflow();
-            }
+            bucket = previous(head, bucket);
             word = bucket.tag_word();
         }
     }
+}
+
+/// The bucket before `this` in the chain headed by `head` (chains link forward only).
+///
+/// # Safety
+/// `this` is a bucket of the initialised chain headed by `head`, other than `head`.
+unsafe fn previous<K, V>(head: Bucket<K, V>, this: Bucket<K, V>) -> Bucket<K, V> {
+    let mut bucket = head;
+    // SAFETY: every bucket of the chain is initialised, and `this` is reached before its end.
+    unsafe {
+        while bucket.overflow() != this {
+            bucket = bucket.overflow();
+        }
+    }
+    bucket
 }
 
 /// `2^b` as a count, or an error when it does not fit.
