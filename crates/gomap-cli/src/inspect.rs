@@ -14,21 +14,24 @@
 
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use gomap::{Chain, Snapshot, Stats};
 
 use crate::alloc_counter;
+use crate::args::{self, CliError, CliResult};
 use crate::keys;
+use crate::output;
+use crate::progress;
 use crate::report::html::{Cell, Page, Table};
 use crate::report::svg::{Anchor, Attrs, Axis, Plot, Svg};
-use crate::report::{self, fmt_count, short};
+use crate::report::{fmt_count, short};
 
 /// Options of `gomap inspect`.
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct InspectArgs {
-    /// Entries to insert.
-    #[arg(long, default_value_t = 1000)]
+    /// Entries to insert; K, M, G suffixes allowed.
+    #[arg(long, default_value = "1000", value_parser = args::size, allow_hyphen_values = true)]
     pub(crate) n: usize,
     /// Key type: u64 (splitmix64 values) or str (their 16-digit hex strings).
     #[arg(long, value_enum, default_value_t = KeyKind::U64)]
@@ -42,13 +45,13 @@ pub(crate) struct InspectArgs {
     pub(crate) weak_bits: u32,
     /// Stop mid-growth: after the N entries, keep inserting until a grow starts, then make this
     /// many more inserts, so the evacuation frontier is visible.
-    #[arg(long, value_name = "WRITES")]
+    #[arg(long, value_name = "WRITES", value_parser = args::count, allow_hyphen_values = true)]
     pub(crate) mid_growth: Option<usize>,
     /// Buckets drawn per array: the first K (the stats and histograms cover all of them).
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub(crate) max_buckets: u64,
-    /// The HTML page to write.
-    #[arg(long, default_value = "gomap-report/layout.html")]
+    /// The HTML page to write (its directory is created if missing).
+    #[arg(long, default_value = "gomap-report/inspect.html")]
     pub(crate) out: PathBuf,
 }
 
@@ -167,10 +170,11 @@ pub(crate) struct Inspection {
 }
 
 /// `gomap inspect`: builds the map, writes the page and prints where.
-pub(crate) fn run(args: &InspectArgs) -> Result<Inspection, String> {
-    check_output(&args.out)?;
+pub(crate) fn run(args: &InspectArgs) -> CliResult<Inspection> {
+    args.validate().map_err(CliError::Usage)?;
+    output::prepare_file(&args.out, "--out")?;
     let ins = inspect(args)?;
-    report::write_file(&args.out, &ins.html)?;
+    output::write_file(&args.out, &ins.html)?;
     println!("{}", ins.stats);
     if args.mid_growth.is_some() && !ins.stats.growing {
         eprintln!(
@@ -182,40 +186,33 @@ pub(crate) fn run(args: &InspectArgs) -> Result<Inspection, String> {
     Ok(ins)
 }
 
-/// Fails early, before any work, if `path`'s directory cannot be created or written.
-fn check_output(path: &Path) -> Result<(), String> {
-    if path.as_os_str().is_empty() || path.file_name().is_none() {
-        return Err(format!(
-            "--out must name a file, got {:?}",
-            path.display().to_string()
-        ));
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    report::create_dir(&dir)?;
-    if path.is_dir() {
-        return Err(format!("--out {} is a directory", path.display()));
-    }
-    Ok(())
-}
-
 /// Builds the map and renders the page (no files written).
 pub(crate) fn inspect(args: &InspectArgs) -> Result<Inspection, String> {
-    if args.n == 0 {
-        return Err("--n must be at least 1".into());
+    args.validate()?;
+    match args.keys {
+        KeyKind::U64 => build(args, |k| k),
+        KeyKind::Str => build(args, keys::hex16),
     }
-    match args.hasher {
-        HasherKind::Constant if args.n > MAX_N_CONSTANT => {
-            return Err(format!(
+}
+
+impl InspectArgs {
+    /// Checks that the options fit together: N at least 1, and small enough for a hasher that
+    /// makes every insert walk a long chain.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        let args = self;
+        if args.n == 0 {
+            return Err("--n must be at least 1".into());
+        }
+        match args.hasher {
+            HasherKind::Constant if args.n > MAX_N_CONSTANT => {
+                return Err(format!(
                 "--hasher constant puts every key in one chain, so each insert compares against all \
                  the others: use --n {MAX_N_CONSTANT} or less (got {})",
                 args.n
             ));
-        }
-        HasherKind::Weak if args.n > weak_cap(args.weak_bits) => {
-            return Err(format!(
+            }
+            HasherKind::Weak if args.n > weak_cap(args.weak_bits) => {
+                return Err(format!(
                 "--hasher weak with --weak-bits {} leaves about N/{} keys per hash, and each insert \
                  compares against all of them: use --n {} or less, or more --weak-bits (got --n {})",
                 args.weak_bits,
@@ -223,12 +220,10 @@ pub(crate) fn inspect(args: &InspectArgs) -> Result<Inspection, String> {
                 weak_cap(args.weak_bits),
                 args.n
             ));
+            }
+            _ => {}
         }
-        _ => {}
-    }
-    match args.keys {
-        KeyKind::U64 => build(args, |k| k),
-        KeyKind::Str => build(args, keys::hex16),
+        Ok(())
     }
 }
 
@@ -255,7 +250,7 @@ fn build<K: Hash + Eq>(args: &InspectArgs, make_key: fn(u64) -> K) -> Result<Ins
         .saturating_mul(4)
         .saturating_add(args.mid_growth.unwrap_or(0))
         .saturating_add(1000);
-    let bar = report::progress(args.n as u64, "inspect: inserting");
+    let bar = progress::bar(args.n as u64, "inspect: inserting");
     loop {
         match (args.mid_growth, grow_started_at) {
             (None, _) if map.len() >= args.n => break,

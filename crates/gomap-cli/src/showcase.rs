@@ -12,11 +12,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::args::{self, CliError, CliResult};
 use crate::bench::{self, BenchConfig, BenchResults};
 use crate::inspect::{self, HasherKind, InspectArgs, KeyKind};
 use crate::latency::{self, LatencyReport, MapKind};
+use crate::output;
 use crate::report::html::{Cell, Page, Table, Tone};
-use crate::report::{self, fmt_bytes, fmt_ns};
+use crate::report::{fmt_bytes, fmt_ns};
 
 /// Options of `gomap showcase` (a hidden subcommand; no arguments at all means the same with
 /// the defaults).
@@ -70,49 +72,53 @@ fn layout_args(out: &Path) -> InspectArgs {
 }
 
 /// Runs the showcase and writes `index.html`.
-pub(crate) fn run(args: &ShowcaseArgs) -> Result<(), String> {
+pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
     let started = Instant::now();
     let out = &args.out;
-    report::create_dir(out)?;
-    let stage = |i: usize, what: &str| eprintln!("gomap showcase [{i}/3] {what}");
-
-    stage(
-        1,
-        if args.quick {
-            "bench (quick)"
-        } else {
-            "bench: 1K and 1M entries, u64 and String keys (about a minute)"
-        },
-    );
-    let bench = bench::run(&bench_config(args.quick));
-    match &bench {
-        Ok(b) => {
-            print!("{}", b.render_table());
-            report::write_file(&out.join("bench.json"), &b.to_json())?;
-        }
-        Err(e) => eprintln!("gomap: bench failed: {e}"),
-    }
-
+    output::prepare_dir(out, "--out")?;
+    let cfg = bench_config(args.quick);
     let n = if args.quick {
         QUICK_LATENCY_N
     } else {
         LATENCY_N
     };
+    let maps = [MapKind::Gomap, MapKind::Hashbrown, MapKind::Std];
+    let (bench_secs, latency_secs) = (
+        cfg.estimate_secs(),
+        latency::estimate_secs(n, maps.len(), true),
+    );
+    eprintln!(
+        "gomap showcase: a short bench, a latency run and a layout picture, written to {}: about {}",
+        out.join("index.html").display(),
+        args::show_duration(bench_secs + latency_secs)
+    );
+    let stage = |i: usize, what: &str| eprintln!("[{i}/3] {what}");
+
+    stage(1, &format!("bench: {}", cfg.plan()));
+    let bench = bench::run(&cfg);
+    match &bench {
+        Ok(b) => output::write_file(&out.join("bench.json"), &b.to_json())?,
+        Err(e) => eprintln!("error: bench failed: {e}"),
+    }
+
     stage(
         2,
-        &format!("latency: every operation timed, maps grown to {n} entries and emptied"),
+        &format!(
+            "latency: every operation timed, maps grown to {} entries and emptied: about {}",
+            args::show_size(n),
+            args::show_duration(latency_secs)
+        ),
     );
-    let lat = latency::measure_all(n, &[MapKind::Gomap, MapKind::Hashbrown, MapKind::Std], true)?;
-    print!("{}", lat.render_text());
+    let lat = latency::measure_all(n, &maps, true)?;
     lat.write_files(out)?;
 
     stage(3, "inspect: a small map caught mid-growth");
     let layout = layout_args(out);
     let ins = inspect::inspect(&layout)?;
-    report::write_file(&layout.out, &ins.html)?;
+    output::write_file(&layout.out, &ins.html)?;
 
     let index = out.join("index.html");
-    report::write_file(&index, &index_page(bench.as_ref(), &lat, &ins, args))?;
+    output::write_file(&index, &index_page(bench.as_ref(), &lat, &ins, args))?;
     eprintln!(
         "gomap showcase: done in {:.0} s",
         started.elapsed().as_secs_f64()
@@ -120,7 +126,7 @@ pub(crate) fn run(args: &ShowcaseArgs) -> Result<(), String> {
     // The absolute path, so that it can be opened from anywhere.
     let shown = std::fs::canonicalize(&index).unwrap_or(index);
     println!("wrote {}", shown.display());
-    bench.map(drop)
+    bench.map(drop).map_err(CliError::from)
 }
 
 /// A median time per operation, short.
@@ -294,8 +300,8 @@ fn index_page(
                  slower. Machine: {} CPUs, {}; {}; commit {}{}.",
                 m.nproc,
                 m.cpu_model.as_deref().unwrap_or("unknown CPU"),
-                m.rustc.as_deref().unwrap_or("rustc unknown"),
-                m.git_commit.as_deref().map_or("unknown", |c| &c[..c.len().min(10)]),
+                m.rustc,
+                m.short_commit(),
                 if m.optimized { "" } else { " (DEBUG BUILD: not representative)" }
             ));
             p.table(&bench_table(b));

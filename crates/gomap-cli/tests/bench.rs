@@ -47,7 +47,10 @@ fn a_tiny_run_prints_the_table() {
     }
     assert!(out.contains("gomap/hashbrown: geomean"), "{out}");
     assert!(out.contains("heap bytes per entry"), "{out}");
-    assert!(out.contains("keys CHECK n=200"), "{out}");
+    assert!(
+        !out.contains("CHECK"),
+        "key checksums belong in the JSON only:\n{out}"
+    );
     // 7 workloads x 2 key types, one N.
     let rows = out.lines().filter(|l| l.contains(" 200 ")).count();
     assert!(rows >= 14, "{rows} rows:\n{out}");
@@ -126,41 +129,49 @@ fn go_results_become_a_column_when_the_keys_match() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-fn assert_fails(args: &[&str], needle: &str) {
-    let o = gomap(args);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{args:?} should fail; stdout: {}",
-        stdout(&o)
-    );
-    let err = stderr(&o);
-    assert!(err.starts_with("gomap: "), "{err}");
-    assert!(
-        err.contains(needle),
-        "{args:?}: expected {needle:?} in {err:?}"
-    );
-    assert!(stdout(&o).is_empty(), "no table on error");
-}
-
 #[test]
-fn bad_arguments_fail_with_a_clear_message() {
-    assert_fails(&["--n", "0"], "at least 1");
-    assert_fails(&["--n", "1000,0"], "at least 1");
-    assert_fails(&["--n", "lots"], "not a size");
-    assert_fails(
+fn bad_arguments_are_usage_errors() {
+    let usage = |args: &[&str], needle: &str| common::assert_usage_error(&gomap(args), needle);
+    usage(&["--n", "0"], "at least 1");
+    usage(&["--n", "1000,0"], "at least 1");
+    usage(&["--n", "-5"], "not a size");
+    usage(&["--n", "lots"], "not a size");
+    usage(
         &["--n", "10", "--workloads", "sort"],
         "unknown workload \"sort\"",
     );
-    assert_fails(&["--n", "10", "--keys", "u32"], "unknown key type");
-    assert_fails(&["--n", "10", "--impls", "btree"], "unknown implementation");
-    assert_fails(&["--n", "10", "--reps", "0"], "--reps");
-    assert_fails(
-        &["--n", "10", "--json", "/nonexistent-dir/sub/out.json"],
-        "--json: cannot write",
+    usage(&["--n", "10", "--keys", "u32"], "unknown key type");
+    usage(&["--n", "10", "--impls", "btree"], "unknown implementation");
+    usage(&["--n", "10", "--reps", "0"], "--reps");
+}
+
+#[test]
+fn unusable_files_are_runtime_errors_before_the_run() {
+    let dir = scratch("files");
+    let file = dir.join("afile");
+    std::fs::write(&file, "").unwrap();
+    let json = file.join("out.json");
+    common::assert_runtime_error(
+        &gomap(&["--n", "10", "--json", json.to_str().unwrap()]),
+        "afile is a file, not a directory",
     );
-    assert_fails(
-        &["--n", "10", "--go-results", "/nonexistent-dir/go.txt"],
+    common::assert_runtime_error(
+        &gomap(&["--n", "10", "--go-results", "/nonexistent-dir/go.txt"]),
         "--go-results: cannot read",
     );
+    // A missing directory is created, as for every output path.
+    let json = dir.join("new/sub/out.json");
+    let o = gomap(&[
+        "--n",
+        "10",
+        "--reps",
+        "1",
+        "--min-ms",
+        "0",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert!(json.is_file());
+    let _ = std::fs::remove_dir_all(dir);
 }

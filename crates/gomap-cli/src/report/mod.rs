@@ -8,7 +8,6 @@ pub(crate) mod html;
 pub(crate) mod svg;
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 /// Escapes text for XML/HTML content and attribute values.
 pub(crate) fn escape(s: &str) -> String {
@@ -122,39 +121,6 @@ pub(crate) fn json_str(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// Creates `dir` (and its parents) with an error message naming it.
-pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create output directory {}: {e}", dir.display()))
-}
-
-/// Writes `contents` to `path`, creating its parent directory, with an error message naming it.
-pub(crate) fn write_file(path: &Path, contents: &str) -> Result<(), String> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        create_dir(parent)?;
-    }
-    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// A progress bar on stderr for `len` steps, labelled `msg`; hidden when stderr is not a
-/// terminal (pipes, CI, tests). It draws only when its position is set (no ticker thread, so it
-/// adds no background noise to timings), at most 20 times a second.
-pub(crate) fn progress(len: u64, msg: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal as _;
-    let bar = if std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(len)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg:>28} [{bar:32.cyan/blue}] {percent:>3}% {elapsed_precise} eta {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(msg.to_string());
-    bar
 }
 
 #[cfg(test)]
