@@ -4,7 +4,7 @@
 //! Implementations run **interleaved in one process**: for each cell (workload x key type x N),
 //! every repetition measures each implementation once (the starting implementation rotates from
 //! one repetition to the next), so machine noise hits them all alike. Timing mirrors the Go
-//! anchor (`../shared/anchors/go/main.go`): a measurement repeats the workload until `min_ms` of
+//! anchor (`anchors/go/main.go`): a measurement repeats the workload until `min_ms` of
 //! timed work has accumulated and reports ns per operation; a discarded warm-up measurement comes
 //! first when N < 1M; the cell reports the median of the repetitions.
 
