@@ -289,10 +289,11 @@ impl BenchConfig {
             reps.iter().max().copied().unwrap_or(0),
         );
         format!(
-            "N = {} x {} workloads x {} key types x {} maps, {} repetitions of >= {} ms{}: about {}",
+            "N = {} x {} workloads x {} key type{} x {} maps, {} repetitions of >= {} ms{}: about {}",
             sizes.join(", "),
             self.workloads.len(),
             self.keys.len(),
+            if self.keys.len() == 1 { "" } else { "s" },
             self.impls.len(),
             if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") },
             self.min_ms,
