@@ -7,8 +7,6 @@
 pub(crate) mod html;
 pub(crate) mod svg;
 
-use std::fmt::Write as _;
-
 /// Escapes text for XML/HTML content and attribute values.
 pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -103,26 +101,6 @@ pub(crate) fn short(v: f64) -> String {
     }
 }
 
-/// A JSON string literal (quotes included) for `s`.
-pub(crate) fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +122,5 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(escape("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;");
-        assert_eq!(json_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
     }
 }
