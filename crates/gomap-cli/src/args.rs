@@ -39,6 +39,12 @@ impl From<String> for CliError {
     }
 }
 
+impl From<&str> for CliError {
+    fn from(msg: &str) -> Self {
+        CliError::Failed(msg.to_string())
+    }
+}
+
 /// What every subcommand returns.
 pub(crate) type CliResult<T = ()> = Result<T, CliError>;
 

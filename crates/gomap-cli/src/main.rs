@@ -61,6 +61,9 @@ enum Command {
     Showcase(showcase::ShowcaseArgs),
     /// Print the Stats block of a map of N u64 keys.
     Stats(StatsArgs),
+    /// The child process `latency` runs per map to measure its peak resident memory alone.
+    #[command(hide = true)]
+    PeakRss(latency::peak_rss::PeakRssArgs),
 }
 
 impl Command {
@@ -72,6 +75,7 @@ impl Command {
             Command::Inspect(_) => "inspect",
             Command::Showcase(_) => "showcase",
             Command::Stats(_) => "stats",
+            Command::PeakRss(_) => "peak-rss",
         }
     }
 }
@@ -93,6 +97,7 @@ fn main() {
         Some(Command::Latency(a)) => latency::run(&a).map(drop).map_err(CliError::from),
         Some(Command::Inspect(a)) => inspect::run(&a).map(drop),
         Some(Command::Showcase(a)) => showcase::run(&a),
+        Some(Command::PeakRss(a)) => latency::peak_rss::child(&a),
         None => showcase::run(&showcase::ShowcaseArgs::default()),
     };
     match result {

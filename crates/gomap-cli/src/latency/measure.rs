@@ -268,7 +268,7 @@ pub(super) fn measure<M: Subject>(
     let bar = progress::bar(3 * n as u64, &format!("latency: {}", kind.name()));
 
     // Pass 1: inserts.
-    let (insert, resizes, mem_insert, peak_heap, peak_rss, full_heap, mut map) = {
+    let (insert, resizes, mem_insert, peak_heap, full_heap, mut map) = {
         let Buffers {
             lat,
             cpu,
@@ -280,7 +280,6 @@ pub(super) fn measure<M: Subject>(
         let mut probe = CpuProbe::new(cpu, cpu_check);
         let base = alloc_counter::live_bytes();
         alloc_counter::reset_peak();
-        let rss_base = crate::rss::current_bytes().filter(|_| crate::rss::reset_peak());
         let mut map = M::new();
         black_box(&mut map);
         let mut watch = Watch::new(base, step, 0, map.capacity(), mem, events, frees);
@@ -294,15 +293,12 @@ pub(super) fn measure<M: Subject>(
             watch.after(i, map.capacity(), &bar);
         }
         let peak_heap = alloc_counter::peak_bytes().saturating_sub(base);
-        let peak_rss = rss_base.and_then(|b| crate::rss::peak_bytes().map(|p| p.saturating_sub(b)));
         let full_heap = heap_above(base);
         let resizes = watch.resizes.to_vec();
         let frees = watch.frees.to_vec();
         let mem_insert = watch.mem.to_vec();
         let insert = reduce(lat, probe.records(n), scratch, &resizes, &frees);
-        (
-            insert, resizes, mem_insert, peak_heap, peak_rss, full_heap, map,
-        )
+        (insert, resizes, mem_insert, peak_heap, full_heap, map)
     };
 
     // Pass 2: removes in shuffled order, back to empty.
@@ -411,7 +407,7 @@ pub(super) fn measure<M: Subject>(
         mem_insert,
         mem_remove,
         peak_heap,
-        peak_rss,
+        peak_rss: None,
         full_heap,
         empty_heap,
     }

@@ -29,6 +29,7 @@
 //! (heap bytes while growing and shrinking) and `latency.json` (everything, for other tools).
 
 mod measure;
+pub(crate) mod peak_rss;
 mod plots;
 mod summary;
 mod tables;
@@ -151,6 +152,8 @@ pub(crate) struct MapResult {
     pub(crate) peak_heap: usize,
     /// Highest resident memory while inserting, above what the process held before (Linux's
     /// `VmHWM`): pages really held, where `peak_heap` counts allocations (see `rss.rs`).
+    /// Measured in a child process of its own per map (see [`peak_rss`]), so that pages freed
+    /// by an earlier map cannot be reused unseen; `None` where that failed or was not run.
     #[serde(rename = "peak_rss_bytes")]
     pub(crate) peak_rss: Option<usize>,
     /// Heap bytes at N entries.
@@ -191,7 +194,8 @@ pub(crate) fn run(args: &LatencyArgs) -> Result<LatencyReport, String> {
         names.join(", "),
         args::show_duration(estimate_secs(args.n, args.maps.len(), !args.no_cpu_check))
     );
-    let report = measure_all(args.n, &args.maps, !args.no_cpu_check)?;
+    let mut report = measure_all(args.n, &args.maps, !args.no_cpu_check)?;
+    report.measure_peak_rss();
     print!("{}", report.render_text());
     report.write_files(&args.out)?;
     println!(

@@ -1,11 +1,36 @@
 //! The latency run as pictures: latency per operation index, and heap over time.
 
-use super::summary::{Columns, CPU_COLOUR};
+use super::summary::Columns;
 use super::{LatencyReport, MapKind, MapResult, OpResult};
 use crate::report::svg::{stack, Attrs, Axis, Plot};
 use crate::report::{fmt_bytes, fmt_count, fmt_ns};
 
+/// `colour` (`#rrggbb`) mixed with white: `keep` of the colour, the rest white.
+fn tint(colour: &str, keep: f64) -> String {
+    let channel = |i: usize| {
+        let v = u8::from_str_radix(colour.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+        (f64::from(v) * keep + 255.0 * (1.0 - keep)).round() as u8
+    };
+    format!("#{:02x}{:02x}{:02x}", channel(1), channel(3), channel(5))
+}
+
 impl LatencyReport {
+    /// Whether std's heap curve lies on hashbrown's (within 2% at every sample, both ways), so
+    /// that the plot must say why std's line seems missing.
+    fn std_heap_follows_hashbrown(&self) -> bool {
+        let find = |k: MapKind| self.maps.iter().find(|m| m.kind == k);
+        let (Some(h), Some(s)) = (find(MapKind::Hashbrown), find(MapKind::Std)) else {
+            return false;
+        };
+        let close = |a: &[(usize, usize)], b: &[(usize, usize)]| {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|(&(i, x), &(j, y))| {
+                    i == j && (x as f64 - y as f64).abs() <= 0.02 * (x.max(y) as f64) + 4096.0
+                })
+        };
+        close(&h.mem_insert, &s.mem_insert) && close(&h.mem_remove, &s.mem_remove)
+    }
+
     /// A latency plot of one operation: all maps' worst per column on top, then one panel per
     /// map with its worst, 99th percentile and median per column.
     fn latency_svg(
@@ -119,11 +144,14 @@ impl LatencyReport {
                     p.vline(r as f64, "#8a8a8a", l);
                 }
             }
-            p.line(xs(c, &c.max), Attrs::new().stroke(m.kind.colour(), 1.0))
-                .legend("worst", m.kind.colour());
+            // Wall clock pale, own CPU time in the map's full colour on top: where they part,
+            // the thread was off the CPU.
+            let pale = tint(m.kind.colour(), 0.55);
+            p.line(xs(c, &c.max), Attrs::new().stroke(&pale, 1.0))
+                .legend("worst, wall clock", &pale);
             if !c.cpu_max.is_empty() {
-                p.line(xs(c, &c.cpu_max), Attrs::new().stroke(CPU_COLOUR, 1.0))
-                    .legend("worst own CPU time (preemption removed)", CPU_COLOUR);
+                p.line(xs(c, &c.cpu_max), Attrs::new().stroke(m.kind.colour(), 1.2))
+                    .legend("worst own CPU time (preemption removed)", m.kind.colour());
             }
             p.line(
                 xs(c, &c.p99),
@@ -200,13 +228,35 @@ impl LatencyReport {
                     MapKind::Hashbrown => Attrs::new().stroke(m.kind.colour(), 4.0),
                     MapKind::Std => Attrs::new().stroke(m.kind.colour(), 1.8).dash("8 5"),
                 };
+                let on_hashbrown = m.kind == MapKind::Std && self.std_heap_follows_hashbrown();
                 p.line(pts, attrs).legend(
-                    &format!("{} (peak {})", m.kind.name(), fmt_bytes(m.peak_heap as f64)),
+                    &format!(
+                        "{} (peak {}{})",
+                        m.kind.name(),
+                        fmt_bytes(m.peak_heap as f64),
+                        if on_hashbrown {
+                            "; dashed, on hashbrown's line: std's HashMap is hashbrown inside"
+                        } else {
+                            ""
+                        }
+                    ),
                     m.kind.colour(),
                 );
             }
             plots.push(p);
         }
         stack(&plots)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tints_mix_with_white() {
+        assert_eq!(tint("#000000", 0.5), "#808080");
+        assert_eq!(tint("#0072b2", 1.0), "#0072b2");
+        assert_eq!(tint("#0072b2", 0.0), "#ffffff");
     }
 }

@@ -81,9 +81,6 @@ pub(crate) struct Columns {
     pub(crate) cpu_max: Vec<u32>,
 }
 
-/// The colour of the own-CPU-time series in every plot.
-pub(super) const CPU_COLOUR: &str = "#6a3d9a";
-
 /// Pixel columns in a latency plot.
 pub(super) const COLUMNS: usize = 1000;
 

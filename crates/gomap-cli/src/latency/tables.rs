@@ -12,20 +12,62 @@ const HEADERS: [&str; 10] = [
     "map", "op", "p50", "p99", "p99.9", "p99.99", "max", "max at", ">100µs", ">1ms",
 ];
 
+/// A row of the latency table: map, operation, timings, and the CPU check when it ran.
+type Row<'a> = (
+    &'static str,
+    &'static str,
+    &'a Summary,
+    Option<&'a CpuSummary>,
+);
+
+/// Over this, a cell is red: the 1 ms line.
+const SLOW_NS: u64 = 1_000_000;
+/// Over this, a cell is amber: the 100 µs line.
+const WARN_NS: u64 = 100_000;
+
+/// The tone of a latency cell. With the CPU check (`own_ns`: the CPU time the map's own work
+/// used, preemption taken out) the map is judged by that: red over 1 ms, amber over 100 µs,
+/// grey when only the wall clock is over 100 µs (the thread was off the CPU: the machine's
+/// noise, not the map's). Without it the wall clock decides.
+pub(crate) fn judge(wall_ns: u64, own_ns: Option<u64>) -> Tone {
+    let level = |ns: u64| {
+        if ns > SLOW_NS {
+            Tone::Bad
+        } else if ns > WARN_NS {
+            Tone::Warn
+        } else {
+            Tone::Plain
+        }
+    };
+    match own_ns {
+        None => level(wall_ns),
+        Some(own) => match level(own.min(wall_ns)) {
+            Tone::Plain if wall_ns > WARN_NS => Tone::Dim,
+            t => t,
+        },
+    }
+}
+
 impl LatencyReport {
-    /// Rows of `(map, op, summary)` in table order: the timer first.
-    fn rows(&self) -> Vec<(&'static str, &'static str, &Summary)> {
-        let mut rows = vec![("timer", "empty", &self.timer.summary)];
+    /// Rows of `(map, op, summary, CPU check)` in table order: the timer first. The mid-grow
+    /// lookups have no CPU check of their own.
+    fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows = vec![(
+            "timer",
+            "empty",
+            &self.timer.summary,
+            self.timer.cpu.as_ref(),
+        )];
         for op in ["insert", "remove", "lookup", "lookup mid-grow"] {
             for m in &self.maps {
                 let s = match op {
-                    "insert" => Some(&m.insert.summary),
-                    "remove" => Some(&m.remove.summary),
-                    "lookup" => Some(&m.lookup.summary),
-                    _ => m.lookup_mid_grow.as_ref(),
+                    "insert" => Some((&m.insert.summary, m.insert.cpu.as_ref())),
+                    "remove" => Some((&m.remove.summary, m.remove.cpu.as_ref())),
+                    "lookup" => Some((&m.lookup.summary, m.lookup.cpu.as_ref())),
+                    _ => m.lookup_mid_grow.as_ref().map(|s| (s, None)),
                 };
-                if let Some(s) = s {
-                    rows.push((m.kind.name(), op, s));
+                if let Some((s, cpu)) = s {
+                    rows.push((m.kind.name(), op, s, cpu));
                 }
             }
         }
@@ -80,7 +122,7 @@ impl LatencyReport {
             HEADERS[9]
         );
         let mut last_op = "";
-        for (map, op, s) in self.rows() {
+        for (map, op, s, _) in self.rows() {
             if op != last_op && !last_op.is_empty() {
                 let _ = writeln!(out);
             }
@@ -186,34 +228,37 @@ impl LatencyReport {
         out
     }
 
-    /// The table as HTML, max cells over 1 ms marked.
+    /// The table as HTML, slow cells marked by the CPU time the map used itself where the CPU
+    /// check ran (see [`judge`]).
     pub(crate) fn html_table(&self) -> Table {
         let mut t = Table::new(&HEADERS);
-        for (map, op, s) in self.rows() {
-            let tone = |ns: u64| {
-                if ns > 1_000_000 {
-                    Tone::Bad
-                } else if ns > 100_000 {
-                    Tone::Warn
+        for (map, op, s, cpu) in self.rows() {
+            // The worst op's own CPU time is at most the most any op used; the 99.99th
+            // percentile's is over a threshold only if at least 1 op in 10,000 used that much.
+            let own_max = cpu.map(|c| c.max_ns);
+            let own_p9999 = cpu.map(|c| {
+                let share = |k: usize| k * 10_000 >= s.count.max(1);
+                if share(c.over_1ms) {
+                    SLOW_NS + 1
+                } else if share(c.over_100us) {
+                    WARN_NS + 1
                 } else {
-                    Tone::Plain
+                    0
                 }
-            };
+            });
+            let own_over_1ms = cpu.map(|c| c.over_1ms as u64 * (SLOW_NS + 1));
             t.row(vec![
                 Cell::text(map),
                 Cell::text(op),
                 Cell::num(fmt_ns(s.p50 as f64)),
                 Cell::num(fmt_ns(s.p99 as f64)),
                 Cell::num(fmt_ns(s.p999 as f64)),
-                Cell::num(fmt_ns(s.p9999 as f64)).tone(tone(s.p9999)),
-                Cell::num(fmt_ns(s.max as f64)).tone(tone(s.max)),
+                Cell::num(fmt_ns(s.p9999 as f64)).tone(judge(s.p9999, own_p9999)),
+                Cell::num(fmt_ns(s.max as f64)).tone(judge(s.max, own_max)),
                 Cell::num(s.max_index.to_string()),
                 Cell::num(s.over_100us.to_string()),
-                Cell::num(s.over_1ms.to_string()).tone(if s.over_1ms > 0 {
-                    Tone::Bad
-                } else {
-                    Tone::Plain
-                }),
+                Cell::num(s.over_1ms.to_string())
+                    .tone(judge(s.over_1ms as u64 * (SLOW_NS + 1), own_over_1ms)),
             ]);
         }
         t
@@ -276,5 +321,26 @@ impl LatencyReport {
             ]);
         }
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_judged_by_own_cpu_time_when_it_was_measured() {
+        let ms = 1_000_000;
+        // The wall clock alone decides without the CPU check.
+        assert!(matches!(judge(4 * ms, None), Tone::Bad));
+        assert!(matches!(judge(200_000, None), Tone::Warn));
+        assert!(matches!(judge(50_000, None), Tone::Plain));
+        // 4 ms of wall time of which the thread ran 20 µs: the machine, not the map.
+        assert!(matches!(judge(4 * ms, Some(20_000)), Tone::Dim));
+        // The map's own work: 2 ms of CPU time.
+        assert!(matches!(judge(4 * ms, Some(2 * ms)), Tone::Bad));
+        assert!(matches!(judge(4 * ms, Some(300_000)), Tone::Warn));
+        // Own CPU time cannot exceed the wall time it was measured in.
+        assert!(matches!(judge(50_000, Some(2 * ms)), Tone::Plain));
     }
 }

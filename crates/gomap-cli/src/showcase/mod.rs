@@ -8,6 +8,8 @@
 //! minutes on a 2-core machine. `gomap showcase --quick` does the same with tiny sizes in a few
 //! seconds (for tests).
 
+mod verdict;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -109,7 +111,8 @@ pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
             args::show_duration(latency_secs)
         ),
     );
-    let lat = latency::measure_all(n, &maps, true)?;
+    let mut lat = latency::measure_all(n, &maps, true)?;
+    lat.measure_peak_rss();
     lat.write_files(out)?;
 
     stage(3, "inspect: a small map caught mid-growth");
@@ -125,6 +128,9 @@ pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
     );
     // The absolute path, so that it can be opened from anywhere.
     let shown = std::fs::canonicalize(&index).unwrap_or(index);
+    for line in verdict::sentences(bench.as_ref().ok(), &lat) {
+        println!("- {line}");
+    }
     println!("wrote {}", shown.display());
     bench.map(drop).map_err(CliError::from)
 }
@@ -273,6 +279,7 @@ fn index_page(
          time by later writes, so no insert pays for a whole rehash. This page shows what that \
          buys and costs against hashbrown and std.",
     );
+    p.raw(&verdict::html(bench.ok(), lat, args.quick));
     let mut toc = String::from("<p>");
     for (id, name) in [
         ("bench", "Throughput"),
@@ -284,11 +291,6 @@ fn index_page(
     }
     toc.push_str("<a href=\"layout.html\">layout.html</a></p>");
     p.raw(&toc);
-    if args.quick {
-        p.small(
-            "Quick run (--quick): tiny sizes, for testing the pipeline; the numbers mean little.",
-        );
-    }
 
     p.raw("<h2 id=\"bench\">Throughput: gomap bench</h2>");
     match bench {
@@ -332,6 +334,9 @@ fn index_page(
         p.p(&f);
     }
     p.table(&lat.html_table());
+    p.small(
+        "Colours judge each map by the CPU time its own work used (the CPU check below), not by          the wall clock alone: red = over 1 ms of its own CPU time, amber = over 100 µs, grey =          over 100 µs of wall time only, while the thread was off the CPU (another process ran:          the machine's noise, not the map's). For the 99.99th percentile, red means at least 1          operation in 10,000 used over 1 ms of CPU itself. Without the CPU check          (--no-cpu-check) the wall clock decides.",
+    );
     p.small(
         "CPU check: after every operation (outside the timed region) the thread's CPU clock is \
          read. An operation that was slow because another process had the CPU (preempted: over \
