@@ -457,4 +457,67 @@ fn showcase_quick_gathers_everything_into_index_html() {
     }
     check_html(&dir.join("layout.html"));
     check_json(&read(&dir.join("bench.json")));
+    // A tidy terminal: the verdict and the path, no tables or key checksums.
+    assert!(!printed.contains("CHECK"), "{printed}");
+    assert!(printed.lines().count() <= 12, "{printed}");
+    assert!(
+        printed.contains("- Throughput against hashbrown"),
+        "{printed}"
+    );
+    let said = stderr(&o);
+    assert!(
+        said.lines().next().unwrap_or("").contains("about"),
+        "{said}"
+    );
+    // The verdict opens the page, before the throughput table.
+    let verdict = html.find("class=\"verdict\"").expect("a verdict box");
+    assert!(verdict < html.find("id=\"bench\"").unwrap());
+    // Peak RSS comes from a child process per map: a number for each, not "-".
+    let json: serde_json::Value = serde_json::from_str(&read(&dir.join("latency.json"))).unwrap();
+    if cfg!(target_os = "linux") {
+        for m in json["maps"].as_array().unwrap() {
+            assert!(m["peak_rss_bytes"].as_u64().is_some(), "{}", m["map"]);
+        }
+    }
+}
+
+#[test]
+fn help_describes_every_command_and_version_names_the_build() {
+    let o = gomap(&["--help"]);
+    assert_ok(&o);
+    let help = stdout(&o);
+    for line in [
+        "bench ",
+        "latency ",
+        "inspect ",
+        "showcase ",
+        "stats ",
+        "With no command, runs the showcase",
+        "K, M and G suffixes",
+        "Exit status",
+    ] {
+        assert!(help.contains(line), "--help mentions {line:?}:\n{help}");
+    }
+    assert!(
+        !help.contains("peak-rss"),
+        "the child-process command stays hidden"
+    );
+    let o = gomap(&["--version"]);
+    assert_ok(&o);
+    let v = stdout(&o);
+    assert!(v.contains("commit ") && v.contains("rustc "), "{v}");
+}
+
+#[test]
+fn the_inspect_default_page_is_not_the_showcase_layout() {
+    let dir = scratch("inspect-default");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomap"))
+        .args(["inspect", "--n", "50"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    assert!(dir.join("gomap-report/inspect.html").is_file());
+    assert!(!dir.join("gomap-report/layout.html").exists());
+    let _ = std::fs::remove_dir_all(dir);
 }

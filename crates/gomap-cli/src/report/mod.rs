@@ -3,6 +3,17 @@
 //!
 //! Everything is written by hand as text: no plotting crate, no external resources (fonts,
 //! scripts, style sheets), so a report opens offline and stays small.
+//!
+//! Why not plotters' SVG backend for the ordinary line and bar plots (weighed for issue 8): the
+//! bucket pictures must stay hand-written anyway (one `<rect>` per slot, with a hover `<title>`
+//! per bucket), so plotters would be a second drawing layer beside this one, for pictures this
+//! one already draws. What the report needs and plotters' SVG backend does not give: dashed
+//! strokes (std's dashed line over hashbrown's, the payload line; plotters draws a dashed
+//! series as many separate segments), hover titles, coordinates
+//! finer than a pixel (its coordinates are integers) and compact output (it writes opacity and
+//! stroke attributes on every element). Its log axes and legends would be a gain, but [`svg`]
+//! has both, tested. Both write a `viewBox`; the page's style sheet scales inline pictures to
+//! its width.
 
 pub(crate) mod html;
 pub(crate) mod svg;
