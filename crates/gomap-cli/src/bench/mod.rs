@@ -290,13 +290,14 @@ impl BenchConfig {
             reps.iter().max().copied().unwrap_or(0),
         );
         format!(
-            "N = {} x {} workloads x {} key type{} x {} maps, {} repetitions of >= {} ms{}: about {}",
+            "N = {} x {} workloads x {} key type{} x {} maps, {} repetition{} of >= {} ms{}: about {}",
             sizes.join(", "),
             self.workloads.len(),
             self.keys.len(),
             if self.keys.len() == 1 { "" } else { "s" },
             self.impls.len(),
             if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") },
+            if hi == 1 { "" } else { "s" },
             self.min_ms,
             if self.memory { ", plus heap per entry" } else { "" },
             args::show_duration(self.estimate_secs())

@@ -265,7 +265,8 @@ pub(super) fn measure<M: Subject>(
 ) -> MapResult {
     let n = keys.len();
     let step = (n / COLUMNS).max(1);
-    let bar = progress::bar(3 * n as u64, &format!("latency: {}", kind.name()));
+    // Progress in operations: n inserts, n removes, then n untimed inserts and n lookups.
+    let bar = progress::bar(4 * n as u64, &format!("latency: {}", kind.name()));
 
     // Pass 1: inserts.
     let (insert, resizes, mem_insert, peak_heap, full_heap, mut map) = {
@@ -370,7 +371,7 @@ pub(super) fn measure<M: Subject>(
             lat[i] = ns32(dt);
             probe.record(i);
             if (i + 1) % (step * 16) == 0 {
-                bar.set_position((2 * n + i + 1) as u64);
+                bar.set_position((2 * n + 2 * (i + 1)) as u64);
             }
         }
         let flat = window_rec.to_vec();

@@ -161,6 +161,12 @@ pub(crate) fn sentences(bench: Option<&BenchResults>, lat: &LatencyReport) -> Ve
 /// The verdict as an HTML box.
 pub(crate) fn html(bench: Option<&BenchResults>, lat: &LatencyReport, quick: bool) -> String {
     let mut s = String::from("<div class=\"verdict\"><h2 id=\"verdict\">Verdict</h2>\n");
+    if bench.is_some_and(|b| !b.machine.optimized) {
+        s.push_str(
+            "<p><b>Debug build: optimizations off, so these numbers say nothing about speed; \
+             build with <code>--release</code>.</b></p>\n",
+        );
+    }
     if quick {
         s.push_str(
             "<p><b>Quick run (--quick): tiny sizes that test the pipeline. The numbers below mean \
