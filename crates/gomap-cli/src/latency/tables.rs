@@ -191,8 +191,9 @@ impl LatencyReport {
         }
         let _ = writeln!(
             out,
-            "(peak = allocated bytes; peak RSS = resident pages above the start, which for gomap \
-             excludes old-array pages already handed back to the OS)"
+            "(peak = allocated bytes; peak RSS = resident pages above the start, each map grown \
+             again in a process of its own, which for gomap excludes old-array pages already \
+             handed back to the OS)"
         );
         let _ = writeln!(out);
         let list = |v: &[Spike]| {

@@ -366,6 +366,13 @@ fn index_page(
 
     p.raw("<h2 id=\"memory\">Memory</h2>");
     p.table(&lat.html_heap_table());
+    p.small(
+        "Peak heap = the most bytes allocated at once while growing (counting allocator). Peak \
+         resident = how far the process's resident size (Linux VmHWM) rose while the map grew, \
+         each map grown again in a fresh process of its own, so pages an earlier map freed \
+         cannot hide a later map's peak; for gomap it leaves out old-array pages already handed \
+         back to the OS during a grow.",
+    );
     p.figure(
         &lat.memory_svg(),
         "Heap bytes (counting allocator) while the maps grow and while they are emptied. During a \
