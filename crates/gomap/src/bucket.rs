@@ -266,17 +266,25 @@ impl<K, V> Bucket<K, V> {
         }
     }
 
-    /// Asks the CPU to start loading the line of slot `i`'s key (a hint, as above).
+    /// Asks the CPU to start loading the overflow block this bucket links to, if any. Reads the
+    /// link, so unlike the other hints it needs an initialised bucket: that is why it is only
+    /// used on the current array of a table that is not growing, where every bucket is.
     #[inline(always)]
-    pub(crate) fn prefetch_key(self, i: usize) {
+    pub(crate) fn prefetch_overflow(self) {
         #[cfg(target_arch = "x86_64")]
         {
             use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: as in `prefetch_slots`.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(self.key_slot(i).cast::<i8>()) };
+            // A null link is not prefetched: on this AMD machine a prefetch of an unmapped
+            // address costs a failed page walk (iteration at 1M went from 1.9x to 5.9x slower
+            // than hashbrown with it).
+            // SAFETY: callers pass buckets of a fully initialised array (see above), whose link
+            // is a pointer-aligned, initialised word.
+            let next = unsafe { self.link.read() };
+            if !next.is_null() {
+                // SAFETY: a hint; it never faults.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(next.cast::<i8>()) };
+            }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
     }
 
     /// Asks the CPU to start loading the bucket's tag word (a hint, as above).
