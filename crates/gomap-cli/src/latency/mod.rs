@@ -175,12 +175,13 @@ pub(crate) struct LatencyReport {
     pub(crate) maps: Vec<MapResult>,
 }
 
-/// A rough wall-clock estimate of [`measure_all`], in seconds: about 1 µs per operation with
-/// the CPU check (two thread-CPU clock reads are system calls) and 0.4 µs without, for four
-/// passes of N operations per map (the lookup pass also inserts, untimed), plus the timer pass.
+/// A rough wall-clock estimate of a latency run, in seconds: about 1 µs per operation with the
+/// CPU check (two thread-CPU clock reads are system calls) and 0.4 µs without, for four passes
+/// of N operations per map (the lookup pass also inserts, untimed), plus the timer pass, plus
+/// about 0.15 µs per insert for growing each map once more in its peak-RSS child process.
 pub(crate) fn estimate_secs(n: usize, maps: usize, cpu_check: bool) -> f64 {
     let per_op = if cpu_check { 1e-6 } else { 0.4e-6 };
-    (4 * maps + 1) as f64 * n as f64 * per_op
+    (4 * maps + 1) as f64 * n as f64 * per_op + (maps * n) as f64 * 0.15e-6
 }
 
 /// `gomap latency`: says what it will run, measures, prints the table and writes the plots and

@@ -128,6 +128,9 @@ pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
     );
     // The absolute path, so that it can be opened from anywhere.
     let shown = std::fs::canonicalize(&index).unwrap_or(index);
+    if let Some(c) = verdict::caveat(bench.as_ref().ok(), args.quick) {
+        println!("! {c}");
+    }
     for line in verdict::sentences(bench.as_ref().ok(), &lat) {
         println!("- {line}");
     }

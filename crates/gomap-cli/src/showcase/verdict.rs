@@ -147,6 +147,17 @@ fn memory(bench: Option<&BenchResults>, lat: &LatencyReport) -> Vec<String> {
     out
 }
 
+/// Why this run's numbers say little, if they do: a debug build, or `--quick`'s tiny sizes.
+pub(crate) fn caveat(bench: Option<&BenchResults>, quick: bool) -> Option<&'static str> {
+    if bench.is_some_and(|b| !b.machine.optimized) {
+        Some("Debug build: optimizations off, so these numbers say nothing about speed; build with --release.")
+    } else if quick {
+        Some("Quick run (--quick): tiny sizes that test the pipeline; the numbers mean little. Run gomap for real ones.")
+    } else {
+        None
+    }
+}
+
 /// The verdict's sentences, in order: throughput, latency, memory.
 pub(crate) fn sentences(bench: Option<&BenchResults>, lat: &LatencyReport) -> Vec<String> {
     let mut out = Vec::new();
@@ -161,17 +172,8 @@ pub(crate) fn sentences(bench: Option<&BenchResults>, lat: &LatencyReport) -> Ve
 /// The verdict as an HTML box.
 pub(crate) fn html(bench: Option<&BenchResults>, lat: &LatencyReport, quick: bool) -> String {
     let mut s = String::from("<div class=\"verdict\"><h2 id=\"verdict\">Verdict</h2>\n");
-    if bench.is_some_and(|b| !b.machine.optimized) {
-        s.push_str(
-            "<p><b>Debug build: optimizations off, so these numbers say nothing about speed; \
-             build with <code>--release</code>.</b></p>\n",
-        );
-    }
-    if quick {
-        s.push_str(
-            "<p><b>Quick run (--quick): tiny sizes that test the pipeline. The numbers below mean \
-             little; run <code>gomap</code> for real ones.</b></p>\n",
-        );
+    if let Some(c) = caveat(bench, quick) {
+        s.push_str(&format!("<p><b>{}</b></p>\n", escape(c)));
     }
     s.push_str("<ul>\n");
     for line in sentences(bench, lat) {
@@ -220,7 +222,12 @@ mod tests {
         assert!(sentences(None, &lat)
             .iter()
             .all(|l| !l.contains("Throughput")));
-        let h = html(Some(&b), &lat, true);
-        assert!(h.starts_with("<div class=\"verdict\">") && h.contains("Quick run"));
+        // Numbers that mean little say so first.
+        assert!(caveat(None, true).is_some_and(|c| c.starts_with("Quick run")));
+        assert!(caveat(None, false).is_none());
+        let debug = caveat(Some(&b), false);
+        assert_eq!(debug.is_some(), cfg!(debug_assertions), "{debug:?}");
+        let h = html(None, &lat, true);
+        assert!(h.starts_with("<div class=\"verdict\">") && h.contains("<p><b>Quick run"));
     }
 }
