@@ -43,7 +43,7 @@ pub(crate) struct BenchArgs {
     )]
     n: Vec<usize>,
     /// Workloads, comma-separated, or "all": insert_grow, insert_presized, lookup_hit,
-    /// lookup_miss, remove, iterate, churn.
+    /// lookup_hit_batched, lookup_miss, remove, iterate, churn.
     #[arg(long, default_value = "all")]
     workloads: String,
     /// Key types: u64, str or all.
