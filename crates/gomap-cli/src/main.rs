@@ -48,7 +48,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Throughput of gomap, hashbrown, std and std+foldhash on 7 workloads, interleaved in one
+    /// Throughput of gomap, hashbrown, std and std+foldhash on common workloads, interleaved in one
     /// process; prints a table (the default run takes about 11 minutes).
     Bench(bench::BenchArgs),
     /// Time every single insert, remove and lookup of gomap, hashbrown and std growing to N and

@@ -787,7 +787,7 @@ mod tests {
             parse_list("all", "workload", &Workload::ALL, |w| w.name())
                 .unwrap()
                 .len(),
-            7
+            Workload::ALL.len()
         );
     }
 
@@ -801,7 +801,7 @@ mod tests {
             ..BenchConfig::default()
         };
         let r = run(&cfg).unwrap();
-        assert_eq!(r.cells.len(), 7 * 2 * 4);
+        assert_eq!(r.cells.len(), Workload::ALL.len() * 2 * 4);
         assert!(r
             .cells
             .iter()
@@ -815,6 +815,9 @@ mod tests {
         let table = r.render_table();
         assert!(table.contains("insert_grow"), "{table}");
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
-        assert!(v["cells"].as_array().unwrap().len() == 56);
+        assert_eq!(
+            v["cells"].as_array().unwrap().len(),
+            Workload::ALL.len() * 2 * 4
+        );
     }
 }
