@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::BenchArgs;
+use crate::args::{CliError, CliResult};
 
 type Fold = foldhash::fast::RandomState;
 
@@ -657,7 +658,7 @@ fn parse_names<T: Copy>(
 }
 
 /// Runs `gomap bench --concurrent` as the options say, prints the tables, writes the JSON.
-pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
+pub(crate) fn bench(args: &BenchArgs) -> CliResult {
     let impls = parse_names(&args.impls, "implementation", &CImpl::ALL, CImpl::name)?;
     let workloads = parse_names(
         &args.workloads,
@@ -672,9 +673,9 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
     let div = if args.quick { 100 } else { 1 };
     let secs = args.secs.unwrap_or(if args.quick { 0.05 } else { 1.0 });
     if !(secs > 0.0 && secs < 3600.0) {
-        return Err(format!(
+        return Err(CliError::Usage(format!(
             "--secs: {secs} is not a duration in (0, 3600) seconds"
-        ));
+        )));
     }
     let sizes = Sizes {
         n: ANCHOR_N / div,
@@ -688,13 +689,14 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
         Some(path) => read_go(path)?,
         None => Vec::new(),
     };
-    let json_file = super::open_json(args.json.as_ref())?;
+    if let Some(path) = &args.json {
+        crate::output::prepare_file(path, "--json")?;
+    }
     let rows = run(&impls, &workloads, reps, &sizes);
     let mut all = rows;
     all.extend(go_rows);
     print!("{}", render(&all, &impls, &sizes));
-    if let Some((path, mut file)) = json_file {
-        use std::io::Write;
+    if let Some(path) = &args.json {
         let report = Report {
             machine: super::machine_info(),
             secs: sizes.secs,
@@ -704,16 +706,14 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
             rows: &all,
         };
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.flush())
-            .map_err(|e| format!("--json: cannot write {}: {e}", path.display()))?;
+        crate::output::write_file(path, &text)?;
         println!("json: {}", path.display());
     }
     if let Some(bad) = all.iter().find(|r| r.errors > 0) {
-        return Err(format!(
+        return Err(CliError::Failed(format!(
             "{} on {} x{}: {} wrong results",
             bad.implementation, bad.workload, bad.threads, bad.errors
-        ));
+        )));
     }
     Ok(())
 }
