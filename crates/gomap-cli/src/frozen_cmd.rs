@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use gomap::frozen::{self, FrozenMap, Info, Item, Kind, Options};
 use gomap::{Snapshot, Stats};
 
+use crate::args::{CliError, CliResult};
 use crate::inspect;
+use crate::output;
 use crate::report::html::Page;
 use crate::report::{self, fmt_bytes};
 
@@ -86,36 +88,6 @@ pub(crate) struct InspectFrozenArgs {
     pub(crate) out: PathBuf,
 }
 
-/// Why a command failed: a usage error (exit 2) or a runtime failure (exit 1).
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// The arguments are wrong (a key that is not of the file's key type).
-    Usage(String),
-    /// Reading, building or writing failed.
-    Runtime(String),
-}
-
-impl From<String> for Failure {
-    fn from(s: String) -> Self {
-        Failure::Runtime(s)
-    }
-}
-
-/// Runs one of the commands, printing a failure as `gomap: ...` and exiting 2 or 1.
-pub(crate) fn exit_on_failure(result: Result<(), Failure>) {
-    match result {
-        Ok(()) => {}
-        Err(Failure::Usage(m)) => {
-            eprintln!("gomap: {m}");
-            std::process::exit(2);
-        }
-        Err(Failure::Runtime(m)) => {
-            eprintln!("gomap: {m}");
-            std::process::exit(1);
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Items the CLI can parse and print.
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +155,7 @@ impl CliItem for u64 {
 // ---------------------------------------------------------------------------------------------
 
 /// `gomap freeze INPUT -o FILE`.
-pub(crate) fn freeze(args: &FreezeArgs) -> Result<(), Failure> {
+pub(crate) fn freeze(args: &FreezeArgs) -> CliResult {
     match (args.keys, args.values) {
         (ItemType::Str, ItemType::Str) => freeze_as::<str, str>(args),
         (ItemType::Str, ItemType::U64) => freeze_as::<str, u64>(args),
@@ -200,7 +172,7 @@ fn input_format(args: &FreezeArgs) -> InputFormat {
         })
 }
 
-fn freeze_as<K: CliItem + ?Sized, V: CliItem + ?Sized>(args: &FreezeArgs) -> Result<(), Failure> {
+fn freeze_as<K: CliItem + ?Sized, V: CliItem + ?Sized>(args: &FreezeArgs) -> CliResult {
     let name = args.input.display().to_string();
     let reader: Box<dyn BufRead> = if args.input.as_os_str() == "-" {
         Box::new(BufReader::new(std::io::stdin().lock()))
@@ -263,7 +235,7 @@ fn freeze_as<K: CliItem + ?Sized, V: CliItem + ?Sized>(args: &FreezeArgs) -> Res
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            Err(Failure::Runtime(e))
+            Err(CliError::Failed(e))
         }
     }
 }
@@ -400,27 +372,27 @@ fn read_file(path: &Path) -> Result<frozen::AlignedBytes, String> {
 
 /// `gomap get FILE KEY...`: prints `KEY<TAB>VALUE` for each key found; fails (exit 1) if one
 /// is missing, after looking up all of them.
-pub(crate) fn get(args: &GetArgs) -> Result<(), Failure> {
+pub(crate) fn get(args: &GetArgs) -> CliResult {
     let name = args.file.display().to_string();
     let bytes = read_file(&args.file)?;
     let map = open_any(&bytes, &name)?;
     let mut missing = 0;
     for key in &args.keys {
         match map.get_text(key).map_err(|e| {
-            Failure::Usage(format!(
+            CliError::Usage(format!(
                 "key {key:?}: {e} (the keys of {name} are {})",
                 map.types()
             ))
         })? {
             Some(v) => println!("{key}\t{v}"),
             None => {
-                eprintln!("gomap: {key}: not found");
+                eprintln!("{key}: not found");
                 missing += 1;
             }
         }
     }
     if missing > 0 {
-        return Err(Failure::Runtime(format!(
+        return Err(CliError::Failed(format!(
             "{missing} of {} keys not found in {name}",
             args.keys.len()
         )));
@@ -429,7 +401,7 @@ pub(crate) fn get(args: &GetArgs) -> Result<(), Failure> {
 }
 
 /// `gomap verify FILE`: the O(n) check; prints a summary.
-pub(crate) fn verify(args: &VerifyArgs) -> Result<(), Failure> {
+pub(crate) fn verify(args: &VerifyArgs) -> CliResult {
     let name = args.file.display().to_string();
     let bytes = read_file(&args.file)?;
     let map = open_any(&bytes, &name)?;
@@ -471,7 +443,7 @@ fn stats_of(info: &Info, snap: &Snapshot) -> Stats {
 }
 
 /// `gomap inspect-frozen FILE`: the bucket pictures of a live map's `gomap inspect`, for a file.
-pub(crate) fn inspect_frozen(args: &InspectFrozenArgs) -> Result<(), Failure> {
+pub(crate) fn inspect_frozen(args: &InspectFrozenArgs) -> CliResult {
     let name = args.file.display().to_string();
     let bytes = read_file(&args.file)?;
     let map = open_any(&bytes, &name)?;
@@ -496,7 +468,7 @@ pub(crate) fn inspect_frozen(args: &InspectFrozenArgs) -> Result<(), Failure> {
     ));
     p.h2("Buckets");
     p.figure(
-        &inspect::layout_svg(&snap, args.max_buckets as usize),
+        &inspect::layout_picture(&snap, args.max_buckets as usize),
         "The bucket array as stored in the file: each row is a bucket's 8 tophash bytes; overflow \
          buckets (addressed by index in the file) hang below their bucket.",
     );
@@ -504,14 +476,11 @@ pub(crate) fn inspect_frozen(args: &InspectFrozenArgs) -> Result<(), Failure> {
     p.table(&inspect::stats_table(&stats));
     p.h2("Histograms");
     p.figure(
-        &inspect::chain_histogram_svg(&stats),
+        &inspect::chains_svg(&stats),
         "Chains by length (log scale).",
     );
-    p.figure(
-        &inspect::tophash_histogram_svg(&snap),
-        "Tophash bytes (log scale).",
-    );
-    report::write_file(&args.out, &p.finish())?;
+    p.figure(&inspect::tophash_svg(&snap), "Tophash bytes (log scale).");
+    output::write_file(&args.out, &p.finish())?;
     println!("wrote {}", args.out.display());
     Ok(())
 }

@@ -65,9 +65,11 @@
 //! - **Big types**: keys or values larger than [`MAX_INLINE`] (128) bytes are stored out of line,
 //!   one allocation per entry, as Go does; it keeps buckets small.
 //! - **Iteration order** is arbitrary but stable while the map is unchanged.
-//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators), `frozen`
-//!   ([`frozen`]: a map written to bytes or a file and read back in place, zero copies, safe on
-//!   any input; `HashMap::freeze`), `mmap` (memory-mapped frozen maps).
+//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators), `sync`
+//!   ([`sync::SyncMap`], Go's `sync.Map`: a concurrent map with lock-free reads and no O(n)
+//!   step, reclaiming memory with crossbeam-epoch), `frozen` ([`frozen`]: a map written to bytes
+//!   or a file and read back in place, zero copies, safe on any input; `HashMap::freeze`), `mmap`
+//!   (memory-mapped frozen maps).
 
 #![warn(missing_docs)]
 
@@ -90,6 +92,9 @@ mod serde;
 mod set;
 mod snapshot;
 mod stats;
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+pub mod sync;
 mod table;
 
 pub use crate::bucket::MAX_INLINE;

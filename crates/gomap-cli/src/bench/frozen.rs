@@ -18,7 +18,7 @@ use std::time::Instant;
 use gomap::frozen::{AlignedBytes, FrozenMap, Item};
 use rkyv::rancor;
 
-use super::{parse_sizes, BenchArgs};
+use super::BenchArgs;
 use crate::alloc_counter;
 use crate::keys;
 
@@ -444,7 +444,7 @@ fn print_rows(keys: &str, n: usize, rows: &mut [Row]) {
 
 /// `gomap bench --frozen`.
 pub(crate) fn run(args: &BenchArgs) -> Result<(), String> {
-    let sizes = parse_sizes(&args.n)?;
+    let sizes = args.n.clone();
     let reps = args.reps.unwrap_or(5).max(1);
     println!(
         "gomap bench --frozen: sizes {:?}, {reps} interleaved repetitions (median shown); lookups of up to 1M keys per pass (fst: 20K)",

@@ -1,0 +1,817 @@
+//! [`SyncMap`]: Go's `sync.Map` for Rust (feature `sync`), with lock-free reads and no O(n) step.
+//!
+//! ```
+//! use gomap::sync::SyncMap;
+//! use std::thread;
+//!
+//! let map = SyncMap::new();
+//! thread::scope(|s| {
+//!     for t in 0..4u64 {
+//!         let map = &map;
+//!         s.spawn(move || {
+//!             for i in 0..100 {
+//!                 map.insert(t * 1000 + i, i);
+//!             }
+//!         });
+//!     }
+//! });
+//! assert_eq!(map.len(), 400);
+//! assert_eq!(*map.get(&3042).unwrap(), 42);
+//! assert_eq!(map.get_cloned(&7), Some(7));
+//! ```
+//!
+//! ## The design
+//!
+//! As in Go, a map is a **read map** published through one atomic pointer plus a **dirty map**
+//! behind a mutex. Both map a key to the same heap *node*, which holds the key and an atomic
+//! pointer to the value. A key found in the read map is read, replaced or removed with atomics
+//! on its node alone, without the lock; a new key goes into the dirty map under the lock. When
+//! locked operations have been as many as the dirty map's entries (a *miss* counts one, a new
+//! key two), the dirty map is *promoted*: published as the new read map in one pointer swap.
+//! A removed key keeps its node (value null) until the dirty map is rebuilt, which leaves it
+//! out (*expunges* it).
+//!
+//! What Go does and this does not:
+//! - **Go copies the whole read map into a new dirty map on the first store after a
+//!   promotion** (O(n) in one call: 0.54 s growing to 4M keys). Here the rebuild is incremental:
+//!   every locked operation copies at most 4 read-map nodes into the new dirty map, reusing the
+//!   core table's evacuation idea; promotion waits until the copy is done, which at 4 per
+//!   operation always finishes before the misses that trigger it have accumulated.
+//! - **Go takes the mutex for every absent key once any new key exists** (its `amended` flag,
+//!   golang/go#21032). Here each read map carries a filter, one bit per slot, set for each key
+//!   that enters the dirty map while that read map is published; an absent-key lookup whose bit
+//!   is clear answers "absent" without the lock (at most ~25% false positives, which take it).
+//!   A promotion publishes a fresh, empty filter, so nothing is ever cleared in place.
+//! - **Go serialises every new key on one mutex** (golang/go#21035). Here the map is split in
+//!   shards by hash (4 per available core, rounded to a power of two, at most 64), each with its
+//!   own read map, mutex and dirty map; promotion is per shard, which also keeps each
+//!   promotion's follow-up work proportional to one shard.
+//! - **No user code under a lock.** Hashes are computed before locking; under the lock only
+//!   64-bit hashes and node pointers are compared (the dirty map is indexed by hash, and its
+//!   candidates are compared with the key's `Eq` after unlocking, then rechecked under the lock
+//!   before an insert commits); values are dropped by the collector, never under the lock.
+//!   A panic in `Hash`, `Eq`, `Clone`, a closure or a `Drop` therefore leaves every lock free and
+//!   the map consistent. A value or key dropped by the collector (not by your call) that panics
+//!   has its panic caught there (the panic hook still reports it).
+//! - Both maps are gomap [`HashMap`](crate::HashMap)s of `u64 -> node pointer`, so they grow
+//!   incrementally too, and a read map's drop (a plain bucket array) does not visit its entries.
+//!
+//! ## Reclamation: crossbeam-epoch
+//!
+//! Replaced values, removed nodes and replaced read maps are freed by
+//! [crossbeam-epoch](https://docs.rs/crossbeam-epoch): each operation pins the current thread
+//! (a [`Guard`]), and memory unlinked while some thread is pinned is freed only after it unpins.
+//! Chosen over seize (papaya's) and arc-swap because it is already in the dependency tree of
+//! gomap's `rayon` feature, it is the most used of them, and its pin writes only the pinning
+//! thread's own record: a read hit costs one thread-local increment and a fence, and no
+//! reference count on a shared line (arc-swap's fallback path and `Arc` clones do write one).
+//! Measured (`perf` on `gomap bench --concurrent --workloads read`): the pin is a few percent of
+//! a read hit; the hit's cost is its cache misses (the index bucket, then the node), so a read
+//! hit is slower than papaya's or dashmap's at 1M keys (0.4-0.9x of papaya's Mop/s in one
+//! interleaved run on a loaded 2-core machine), and would not get faster with another collector.
+//! Because deferred drops may run on another thread and later, keys and values must be
+//! `Send + 'static`.
+//!
+//! ## Memory model
+//!
+//! As Go's: every write (`insert`, `get_or_insert*` storing, `remove`, `swap`,
+//! `compare_and_*` succeeding, `clear`) *happens before* any operation that observes its effect,
+//! so what was written to a value before it was stored is visible to the thread that reads it.
+//! Every operation is linearizable per key. `len` is exact when no write runs concurrently.
+//! `iter`, `retain` and `snapshot` visit each key at most once and see every key that was present
+//! throughout the call; for a key changed during the call they may see any of its values.
+//!
+//! ## Costs
+//!
+//! n is the shard's size, c the number of shards. Every write may add O(1) bounded work
+//! (copying 4 nodes of the rebuild, handing 4 nodes to the collector, or a promotion, which is
+//! O(1) plus a zeroed allocation of n/2 bytes for the new filter).
+//!
+//! | method | cost | lock |
+//! |---|---|---|
+//! | `get`, `get_cloned`, `contains_key` of a key in the read map | O(1) | none |
+//! | the same, absent key | O(1) | only on a filter false positive |
+//! | the same, key still only in the dirty map | O(1) | the shard's, once |
+//! | `insert`, `swap`, `remove`, `compare_and_*` of a key in the read map | O(1) | none |
+//! | `insert`, `get_or_insert*` of a new key | O(1) | the shard's, once (twice on a full-hash collision) |
+//! | `len`, `is_empty` | O(c) | none |
+//! | `iter`, `retain`, `snapshot`, `clear`, `Debug`, serialising | O(n) | the shard's, for at most 1024 node copies at a time |
+//!
+//! ## What a read hit writes to shared memory
+//!
+//! A `get` of a key in the read map loads the read-map pointer, the index bucket, the node and
+//! the value: reads only. It writes nothing that another thread reads in the hit's path: the
+//! epoch pin writes the thread's own participant record (a cache line no other thread writes),
+//! and every 128th pin of a thread tries to advance the global epoch, which reads every
+//! participant's record and, when they all are current, writes the global epoch word once. So
+//! the read path's lines stay shared in every core's cache: past 2 cores, reads of the read map
+//! scale with the number of cores (no line ping-pongs), unlike a reader-writer lock or dashmap's
+//! shard locks, whose every read writes a shared lock word. What does not scale is what Go's
+//! design does not scale either: new keys serialise per shard (on c shards, new-key inserts
+//! from many cores contend about c times less than on Go's single mutex), and the reads of
+//! freshly inserted keys take the shard's lock until the next promotion.
+
+mod prims;
+mod shard;
+
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::marker::PhantomData;
+use core::ops::Deref;
+use core::ptr::NonNull;
+
+use equivalent::Equivalent;
+
+use crate::hash::DefaultHashBuilder;
+use shard::{Located, Node, Pending, Shard, Slot};
+
+#[cfg(feature = "serde")]
+mod serde;
+
+/// Hands this thread's deferred frees (values and nodes a [`SyncMap`] unlinked) to the global
+/// collector and frees those that no pinned thread can still see. Never needed for correctness
+/// (the collector does this on its own every so many pins); useful before measuring memory, or in
+/// tests that count drops. O(frees run).
+pub fn reclaim() {
+    crossbeam_epoch::pin().flush();
+}
+
+/// A pinned epoch: while it lives, nothing that was reachable from a [`SyncMap`] when it was
+/// made is freed. Made by [`SyncMap::guard`]; needed by [`SyncMap::iter`] and
+/// [`SyncMap::get_with`]. Holding one for long delays reclamation (memory grows), never
+/// correctness. Not `Send`: a guard belongs to its thread.
+pub struct Guard {
+    inner: crossbeam_epoch::Guard,
+}
+
+impl fmt::Debug for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Guard { .. }")
+    }
+}
+
+/// A reference to a value in a [`SyncMap`], with the guard that keeps it alive (see [`Guard`]).
+/// The value may be replaced or removed from the map meanwhile; the reference still reads the
+/// value it was given.
+pub struct Ref<'m, V> {
+    _guard: crossbeam_epoch::Guard,
+    value: NonNull<V>,
+    _map: PhantomData<&'m V>,
+}
+
+impl<V> Deref for Ref<'_, V> {
+    type Target = V;
+    fn deref(&self) -> &V {
+        // SAFETY: the pointer is a value box that was reachable when the guard was pinned; the
+        // collector frees it only after the guard we own is dropped.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for Ref<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<V: PartialEq> PartialEq<V> for Ref<'_, V> {
+    fn eq(&self, other: &V) -> bool {
+        **self == *other
+    }
+}
+
+/// A concurrent hash map with Go's `sync.Map` design: lock-free reads and in-place updates of
+/// existing keys, new keys under a per-shard mutex, no O(n) step. See the [module
+/// docs](self) for the design, memory model and costs.
+///
+/// Keys and values must be `Send + 'static` for the map to be used: replaced and removed values
+/// are dropped by the epoch collector, possibly on another thread and later. The map is `Send`
+/// when `K`, `V` and `S` are, and `Sync` when `K` and `V` are also `Sync` and `S` is `Sync`:
+///
+/// ```compile_fail
+/// // `Rc` is neither `Send` nor `Sync`: no thread may share it.
+/// fn shared<T: Sync>(_: &T) {}
+/// shared(&gomap::sync::SyncMap::<u32, std::rc::Rc<u32>>::new());
+/// ```
+///
+/// ```compile_fail
+/// // `Cell` is `Send` but not `Sync`: readers on two threads would share one.
+/// fn shared<T: Sync>(_: &T) {}
+/// shared(&gomap::sync::SyncMap::<u32, std::cell::Cell<u32>>::new());
+/// ```
+pub struct SyncMap<K, V, S = DefaultHashBuilder> {
+    shards: Box<[Padded<Shard<K, V>>]>,
+    shift: u32,
+    hasher: S,
+}
+
+/// Keeps each shard's hot words on its own cache lines.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+// SAFETY: moving the map moves ownership of its nodes, keys and values (all `Send`); the raw
+// node pointers are owned by the map's shards only. No `Ref` can outlive the move (it borrows
+// the map).
+unsafe impl<K: Send, V: Send, S: Send> Send for SyncMap<K, V, S> {}
+// SAFETY: through `&SyncMap` threads insert keys and values (moved in: `Send`), share `&K` and
+// `&V` across threads (`Sync`), and drop them on whatever thread removes or reclaims them
+// (`Send`); the internals are atomics and a mutex.
+unsafe impl<K: Send + Sync, V: Send + Sync, S: Sync> Sync for SyncMap<K, V, S> {}
+
+impl<K, V> SyncMap<K, V, DefaultHashBuilder> {
+    /// An empty map with the default hasher. Allocates each shard's small empty read map.
+    pub fn new() -> Self {
+        Self::with_hasher(DefaultHashBuilder::default())
+    }
+}
+
+impl<K, V, S> SyncMap<K, V, S> {
+    /// An empty map hashing with `hasher`.
+    pub fn with_hasher(hasher: S) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // One shard under loom: the models then reach promotions and rebuilds in few steps.
+        let count = if cfg!(loom) {
+            1
+        } else {
+            (cores * 4).next_power_of_two().min(64)
+        };
+        let shards = (0..count).map(|_| Padded(Shard::new())).collect();
+        SyncMap {
+            shards,
+            shift: 64 - count.trailing_zeros(),
+            hasher,
+        }
+    }
+
+    /// The map's hasher.
+    pub fn hasher(&self) -> &S {
+        &self.hasher
+    }
+
+    /// Pins the current thread: see [`Guard`]. O(1).
+    pub fn guard(&self) -> Guard {
+        Guard {
+            inner: crossbeam_epoch::pin(),
+        }
+    }
+
+    /// The number of entries: exact when no write runs concurrently. O(shards).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.0.len()).sum()
+    }
+
+    /// Whether the map holds no entry (see [`SyncMap::len`]). O(shards).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    fn shard(&self, hash: u64) -> &Shard<K, V> {
+        let i = if self.shift == 64 {
+            0
+        } else {
+            (shard::fold(hash, 0x2545_f491_4f6c_dd1d) >> self.shift) as usize
+        };
+        &self.shards[i].0
+    }
+}
+
+impl<K, V, S> SyncMap<K, V, S>
+where
+    K: Eq + Hash + Send + 'static,
+    V: Send + 'static,
+    S: BuildHasher,
+{
+    #[inline]
+    fn hash<Q: ?Sized + Hash>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// A reference to the value of `key`. O(1); a key in the read map takes no lock and writes
+    /// no shared memory (see the module docs). The `Ref` keeps the value alive, not the map
+    /// locked: other threads may replace or remove it meanwhile.
+    ///
+    /// ```
+    /// let map = gomap::sync::SyncMap::new();
+    /// map.insert("a", 1);
+    /// assert_eq!(*map.get("a").unwrap(), 1);
+    /// assert!(map.get("b").is_none());
+    /// ```
+    pub fn get<Q>(&self, key: &Q) -> Option<Ref<'_, V>>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+    {
+        let guard = crossbeam_epoch::pin();
+        let value = NonNull::from(self.get_in(key, &guard)?);
+        Some(Ref {
+            _guard: guard,
+            value,
+            _map: PhantomData,
+        })
+    }
+
+    /// [`SyncMap::get`] under a guard you hold: saves the pin when you do many reads. O(1).
+    ///
+    /// ```
+    /// let map: gomap::sync::SyncMap<u32, u32> = (0..10).map(|i| (i, i * i)).collect();
+    /// let guard = map.guard();
+    /// let sum: u32 = (0..10).filter_map(|i| map.get_with(&i, &guard)).sum();
+    /// assert_eq!(sum, 285);
+    /// ```
+    pub fn get_with<'g, Q>(&'g self, key: &Q, guard: &'g Guard) -> Option<&'g V>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+    {
+        self.get_in(key, &guard.inner)
+    }
+
+    #[inline]
+    fn get_in<'g, Q>(&'g self, key: &Q, guard: &'g crossbeam_epoch::Guard) -> Option<&'g V>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+    {
+        let hash = self.hash(key);
+        self.present(self.shard(hash), hash, key, guard)
+    }
+
+    /// A clone of the value of `key` (the clone runs outside any lock). O(1) plus the clone.
+    pub fn get_cloned<Q>(&self, key: &Q) -> Option<V>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+        V: Clone,
+    {
+        let guard = crossbeam_epoch::pin();
+        self.get_in(key, &guard).cloned()
+    }
+
+    /// Whether `key` is present. O(1), as [`SyncMap::get`].
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+    {
+        let guard = crossbeam_epoch::pin();
+        self.get_in(key, &guard).is_some()
+    }
+
+    /// Stores `value` for `key` (Go's `Store`/`Swap`), returning the value it replaced. The old
+    /// value is dropped after the returned `Ref` and every reader that could see it are done.
+    /// O(1): an existing key of the read map is updated with one compare-and-swap, a new key
+    /// takes its shard's lock once.
+    ///
+    /// ```
+    /// let map = gomap::sync::SyncMap::new();
+    /// assert!(map.insert(1, "one").is_none());
+    /// assert_eq!(*map.insert(1, "uno").unwrap(), "one");
+    /// assert_eq!(*map.get(&1).unwrap(), "uno");
+    /// ```
+    pub fn insert(&self, key: K, value: V) -> Option<Ref<'_, V>> {
+        let guard = crossbeam_epoch::pin();
+        let hash = self.hash(&key);
+        let shard = self.shard(hash);
+        let mut pending = Pending::new(hash, key, value);
+        let mut retry = false;
+        loop {
+            match shard.locate(hash, pending.key(), false, retry, &guard) {
+                Located::Node(n) => {
+                    let new = pending.boxed_value_ptr();
+                    let mut seen = n.load(&guard);
+                    loop {
+                        let current = match seen {
+                            Slot::Expunged => break,
+                            Slot::Removed => core::ptr::null_mut(),
+                            Slot::Present(_, p) => p,
+                        };
+                        if n.cas(current, new).is_ok() {
+                            pending.value_moved();
+                            drop(pending);
+                            let old = Self::replaced(shard, n, current, &guard);
+                            return old.map(|p| self.value_ref(p, guard));
+                        }
+                        seen = n.load(&guard);
+                    }
+                }
+                Located::Absent(proof) => match shard.insert_new(pending, &proof, &guard) {
+                    Ok(_) => return None,
+                    Err(p) => {
+                        pending = p;
+                        retry = true;
+                    }
+                },
+            }
+        }
+    }
+
+    /// After `current` was swapped out of `node` by this thread: counts a revival (null), or
+    /// hands the old value to the collector and returns it (alive while `guard` is).
+    fn replaced(
+        shard: &Shard<K, V>,
+        node: &Node<K, V>,
+        current: *mut V,
+        guard: &crossbeam_epoch::Guard,
+    ) -> Option<*mut V> {
+        if current.is_null() {
+            shard.added();
+            return None;
+        }
+        // SAFETY: `current` was the node's value and we swapped it out, so we alone hand it to
+        // the collector; readers pinned now (our guard among them) may still read it. `K` and
+        // `V` are `Send + 'static` (this impl's bounds).
+        unsafe { node.retire(guard, current) };
+        Some(current)
+    }
+
+    /// The value of `key`, storing `value` first if the key is absent (Go's `LoadOrStore`).
+    /// Returns the value now in the map and whether it is the one given. When the key exists,
+    /// `key` and `value` are dropped (outside any lock). O(1).
+    ///
+    /// ```
+    /// let map = gomap::sync::SyncMap::new();
+    /// assert_eq!(map.get_or_insert("k", 1).1, true);
+    /// let (v, inserted) = map.get_or_insert("k", 2);
+    /// assert_eq!((*v, inserted), (1, false));
+    /// ```
+    pub fn get_or_insert(&self, key: K, value: V) -> (Ref<'_, V>, bool) {
+        let hash = self.hash(&key);
+        self.get_or_insert_pending(Pending::new(hash, key, value))
+    }
+
+    /// Like [`SyncMap::get_or_insert`], calling `make` only when the key is absent (outside any
+    /// lock; if another thread stores the key meanwhile, that value wins and `make`'s is
+    /// dropped). A panic in `make` leaves the map unchanged. O(1) plus `make`.
+    pub fn get_or_insert_with<F: FnOnce() -> V>(&self, key: K, make: F) -> (Ref<'_, V>, bool) {
+        let guard = crossbeam_epoch::pin();
+        let hash = self.hash(&key);
+        let shard = self.shard(hash);
+        if let Some(v) = self.present(shard, hash, &key, &guard) {
+            let value = NonNull::from(v).as_ptr();
+            drop(key);
+            return (self.value_ref(value, guard), false);
+        }
+        drop(guard);
+        self.get_or_insert_pending(Pending::new(hash, key, make()))
+    }
+
+    /// The present value of `key`, read without taking a lock for read-map keys.
+    #[inline]
+    fn present<'g, Q>(
+        &self,
+        shard: &Shard<K, V>,
+        hash: u64,
+        key: &Q,
+        guard: &'g crossbeam_epoch::Guard,
+    ) -> Option<&'g V>
+    where
+        Q: ?Sized + Equivalent<K>,
+    {
+        loop {
+            match shard.locate(hash, key, true, false, guard) {
+                Located::Absent(_) => return None,
+                Located::Node(n) => match n.load(guard) {
+                    Slot::Present(v, _) => return Some(v),
+                    Slot::Removed => return None,
+                    Slot::Expunged => continue,
+                },
+            }
+        }
+    }
+
+    fn get_or_insert_pending(&self, mut pending: Pending<K, V>) -> (Ref<'_, V>, bool) {
+        let guard = crossbeam_epoch::pin();
+        let hash = pending.node_hash();
+        let shard = self.shard(hash);
+        let mut retry = false;
+        loop {
+            match shard.locate(hash, pending.key(), false, retry, &guard) {
+                Located::Node(n) => loop {
+                    match n.load(&guard) {
+                        Slot::Expunged => break,
+                        Slot::Present(_, p) => {
+                            drop(pending);
+                            return (self.value_ref(p, guard), false);
+                        }
+                        Slot::Removed => {
+                            let new = pending.boxed_value_ptr();
+                            if n.cas(core::ptr::null_mut(), new).is_ok() {
+                                pending.value_moved();
+                                drop(pending);
+                                shard.added();
+                                return (self.value_ref(new, guard), true);
+                            }
+                        }
+                    }
+                },
+                Located::Absent(proof) => {
+                    let new = pending.value_ptr();
+                    match shard.insert_new(pending, &proof, &guard) {
+                        Ok(_) => return (self.value_ref(new, guard), true),
+                        Err(p) => {
+                            pending = p;
+                            retry = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn value_ref(&self, value: *mut V, guard: crossbeam_epoch::Guard) -> Ref<'_, V> {
+        Ref {
+            _guard: guard,
+            // The pointer of a box we stored: never null.
+            value: NonNull::new(value).expect("a stored value box is not null"),
+            _map: PhantomData,
+        }
+    }
+
+    /// Removes `key`, returning its value (Go's `LoadAndDelete`). O(1); an absent key is
+    /// answered without a lock unless the filter says it may be new.
+    ///
+    /// ```
+    /// let map = gomap::sync::SyncMap::new();
+    /// map.insert(5, 'x');
+    /// assert_eq!(*map.remove(&5).unwrap(), 'x');
+    /// assert!(map.remove(&5).is_none());
+    /// ```
+    pub fn remove<Q>(&self, key: &Q) -> Option<Ref<'_, V>>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+    {
+        self.remove_if(key, |_| true).ok().flatten()
+    }
+
+    /// Removes `key` if `keep_going(value)` says so, retrying on a race. Ok(None): absent;
+    /// Err(()): the predicate refused.
+    fn remove_if<Q>(
+        &self,
+        key: &Q,
+        mut pred: impl FnMut(&V) -> bool,
+    ) -> Result<Option<Ref<'_, V>>, ()>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+    {
+        let guard = crossbeam_epoch::pin();
+        let hash = self.hash(key);
+        let shard = self.shard(hash);
+        loop {
+            let n = match shard.locate(hash, key, true, false, &guard) {
+                Located::Absent(_) => return Ok(None),
+                Located::Node(n) => n,
+            };
+            loop {
+                match n.load(&guard) {
+                    Slot::Expunged => break,
+                    Slot::Removed => return Ok(None),
+                    Slot::Present(v, p) => {
+                        if !pred(v) {
+                            return Err(());
+                        }
+                        if n.cas(p, core::ptr::null_mut()).is_ok() {
+                            shard.removed();
+                            let old = Self::replaced(shard, n, p, &guard);
+                            return Ok(old.map(|p| self.value_ref(p, guard)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Replaces the value of `key` only if the key is present, returning the old value; gives
+    /// `value` back when the key is absent. O(1).
+    ///
+    /// ```
+    /// let map = gomap::sync::SyncMap::new();
+    /// assert_eq!(map.swap(&1, 10).unwrap_err(), 10);
+    /// map.insert(1, 1);
+    /// assert_eq!(*map.swap(&1, 10).unwrap(), 1);
+    /// ```
+    pub fn swap<Q>(&self, key: &Q, value: V) -> Result<Ref<'_, V>, V>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+    {
+        self.replace_if(key, value, |_| true)
+    }
+
+    /// Replaces the value of `key` with `new` if it equals `current` (Go's `CompareAndSwap`),
+    /// returning the replaced value, or `new` back. `PartialEq` runs outside any lock. O(1).
+    ///
+    /// ```
+    /// let map = gomap::sync::SyncMap::new();
+    /// map.insert("k", 1);
+    /// assert_eq!(map.compare_and_swap("k", &2, 3).unwrap_err(), 3);
+    /// assert_eq!(*map.compare_and_swap("k", &1, 3).unwrap(), 1);
+    /// ```
+    pub fn compare_and_swap<Q>(&self, key: &Q, current: &V, new: V) -> Result<Ref<'_, V>, V>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+        V: PartialEq,
+    {
+        self.replace_if(key, new, |v| v == current)
+    }
+
+    fn replace_if<Q>(
+        &self,
+        key: &Q,
+        value: V,
+        mut pred: impl FnMut(&V) -> bool,
+    ) -> Result<Ref<'_, V>, V>
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+    {
+        let guard = crossbeam_epoch::pin();
+        let hash = self.hash(key);
+        let shard = self.shard(hash);
+        let mut new = Box::new(value);
+        loop {
+            let n = match shard.locate(hash, key, true, false, &guard) {
+                Located::Absent(_) => return Err(*new),
+                Located::Node(n) => n,
+            };
+            loop {
+                match n.load(&guard) {
+                    Slot::Expunged => break,
+                    Slot::Removed => return Err(*new),
+                    Slot::Present(v, p) => {
+                        if !pred(v) {
+                            return Err(*new);
+                        }
+                        let raw = Box::into_raw(new);
+                        if n.cas(p, raw).is_ok() {
+                            let old = Self::replaced(shard, n, p, &guard);
+                            return Ok(
+                                self.value_ref(old.expect("a present value was replaced"), guard)
+                            );
+                        }
+                        // SAFETY: the swap failed, so `raw` was not published: still ours.
+                        new = unsafe { Box::from_raw(raw) };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Removes `key` if its value equals `current` (Go's `CompareAndDelete`); returns whether it
+    /// did. O(1).
+    pub fn compare_and_remove<Q>(&self, key: &Q, current: &V) -> bool
+    where
+        Q: ?Sized + Hash + Equivalent<K>,
+        V: PartialEq,
+    {
+        matches!(self.remove_if(key, |v| v == current), Ok(Some(_)))
+    }
+
+    /// Brings every key into the read maps (finishing each shard's rebuild and promoting), so
+    /// that iteration sees them all. O(n), at most 1024 node copies per lock hold.
+    fn settle(&self, guard: &crossbeam_epoch::Guard) {
+        for s in self.shards.iter() {
+            s.0.settle(guard);
+        }
+    }
+
+    /// Iterates over the entries (Go's `Range`): each key at most once, every key present
+    /// throughout the iteration exactly once; no lock is held while you use an item. Starts by
+    /// bringing each shard's new keys into its read map (O(n), in bounded lock holds). Items
+    /// live as long as `guard`.
+    ///
+    /// ```
+    /// let map: gomap::sync::SyncMap<u32, u32> = (0..5).map(|i| (i, 10 * i)).collect();
+    /// let guard = map.guard();
+    /// let mut seen: Vec<_> = map.iter(&guard).map(|(k, v)| (*k, *v)).collect();
+    /// seen.sort();
+    /// assert_eq!(seen, [(0, 0), (1, 10), (2, 20), (3, 30), (4, 40)]);
+    /// ```
+    pub fn iter<'g>(&'g self, guard: &'g Guard) -> Iter<'g, K, V> {
+        self.settle(&guard.inner);
+        let g = &guard.inner;
+        Iter {
+            inner: Box::new(self.shards.iter().flat_map(move |s| {
+                s.0.read_nodes(g).filter_map(move |n| match n.load(g) {
+                    Slot::Present(v, _) => Some((&n.key, v)),
+                    _ => None,
+                })
+            })),
+        }
+    }
+
+    /// Keeps the entries for which `keep` returns true, removing the others (each removal a
+    /// compare-and-swap: a value replaced meanwhile is asked about again). O(n); `keep` runs
+    /// outside any lock, and a panic in it stops the pass with the map consistent.
+    ///
+    /// ```
+    /// let map: gomap::sync::SyncMap<u32, u32> = (0..10).map(|i| (i, i)).collect();
+    /// map.retain(|_, v| v % 2 == 0);
+    /// assert_eq!(map.len(), 5);
+    /// ```
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        let guard = crossbeam_epoch::pin();
+        self.settle(&guard);
+        for s in self.shards.iter() {
+            for n in s.0.read_nodes(&guard) {
+                while let Slot::Present(v, p) = n.load(&guard) {
+                    if keep(&n.key, v) {
+                        break;
+                    }
+                    if n.cas(p, core::ptr::null_mut()).is_ok() {
+                        s.0.removed();
+                        // SAFETY: we swapped `p` out of the node: ours alone to retire.
+                        unsafe { n.retire(&guard, p) };
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Removes every entry. O(n): each shard's maps are swapped for empty ones under its lock
+    /// (O(1)), then the entries are handed to the collector outside it.
+    pub fn clear(&self) {
+        let guard = crossbeam_epoch::pin();
+        for s in self.shards.iter() {
+            // SAFETY: `K` and `V` are `Send + 'static` (this impl's bounds).
+            unsafe { s.0.clear(&guard) };
+        }
+    }
+
+    /// A copy of the entries, as [`SyncMap::iter`] sees them: one clone of each key and value,
+    /// made outside any lock. Exact when no write runs concurrently; otherwise each key's value is
+    /// the one it had at some moment of the call. O(n).
+    ///
+    /// ```
+    /// let map: gomap::sync::SyncMap<u8, char> = [(1, 'a'), (2, 'b')].into_iter().collect();
+    /// let mut v = map.snapshot();
+    /// v.sort();
+    /// assert_eq!(v, [(1, 'a'), (2, 'b')]);
+    /// ```
+    pub fn snapshot(&self) -> Vec<(K, V)>
+    where
+        K: Clone,
+        V: Clone,
+    {
+        let guard = self.guard();
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(self.iter(&guard).map(|(k, v)| (k.clone(), v.clone())));
+        out
+    }
+}
+
+/// The iterator of [`SyncMap::iter`]: `(&K, &V)` for as long as the guard lives.
+pub struct Iter<'g, K, V> {
+    inner: Box<dyn Iterator<Item = (&'g K, &'g V)> + 'g>,
+}
+
+impl<'g, K, V> Iterator for Iter<'g, K, V> {
+    type Item = (&'g K, &'g V);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next()
+    }
+}
+
+impl<K, V> fmt::Debug for Iter<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Iter { .. }")
+    }
+}
+
+impl<K, V, S: Default> Default for SyncMap<K, V, S> {
+    fn default() -> Self {
+        Self::with_hasher(S::default())
+    }
+}
+
+impl<K, V, S> fmt::Debug for SyncMap<K, V, S>
+where
+    K: Eq + Hash + Send + 'static + fmt::Debug,
+    V: Send + 'static + fmt::Debug,
+    S: BuildHasher,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let guard = self.guard();
+        f.debug_map().entries(self.iter(&guard)).finish()
+    }
+}
+
+impl<K, V, S> Extend<(K, V)> for SyncMap<K, V, S>
+where
+    K: Eq + Hash + Send + 'static,
+    V: Send + 'static,
+    S: BuildHasher,
+{
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K, V, S> FromIterator<(K, V)> for SyncMap<K, V, S>
+where
+    K: Eq + Hash + Send + 'static,
+    V: Send + 'static,
+    S: BuildHasher + Default,
+{
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut map = Self::default();
+        map.extend(iter);
+        map
+    }
+}

@@ -1,0 +1,833 @@
+//! One shard of a [`SyncMap`](super::SyncMap): Go's read map / dirty map pair, with the dirty map
+//! rebuilt incrementally and absent keys answered from a per-read-map filter.
+//!
+//! All the unsafe code of the sync module lives here. The invariants, which every `SAFETY`
+//! comment below leans on:
+//!
+//! 1. **Nodes.** A [`Node`] is a heap allocation holding a key, its hash, and an atomic pointer
+//!    to the value: null (removed), [`expunged`] (removed and left out of the dirty map), or a
+//!    `Box<V>` owned by the node. A node's memory is freed only through the epoch collector
+//!    (`defer_unchecked`) after it is unreachable from the shard's published read map and from the
+//!    dirty map, or directly by `Drop`/`clear` paths that own it exclusively.
+//! 2. **Ownership of node pointers.** Every live node is owned by exactly one of: the dirty map's
+//!    node list (`dirty.index.nodes`), the unvisited tail of the read map's node list (from the
+//!    rebuild cursor on), the expunged list (nodes of the read map expunged by the rebuild, still
+//!    reachable through it), or the retire stack (unreachable, waiting to be handed to the epoch
+//!    collector).
+//! 3. **The read map** is immutable once published through `Shard::read`; it is replaced only
+//!    under the dirty mutex, and the old one is handed to the epoch collector (its drop frees the
+//!    index and lists, never nodes).
+//! 4. **Authority.** For each key, the node in the read map is authoritative unless its value is
+//!    `expunged`; then the dirty map's node (if any) is. At most one non-expunged node per key
+//!    exists in a shard.
+//! 5. **No user code under the mutex.** Inside the lock we only touch `u64` hashes, node
+//!    pointers and atomics; `Hash`, `Eq`, `Clone`, `Drop` and closures run outside it. Nothing is
+//!    dropped under the lock except our own index structures (plain integers and pointers).
+
+use core::ptr::{self, NonNull};
+use std::hash::{BuildHasher, Hasher};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
+
+use super::prims::{put_ptr, take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, MutexGuard};
+
+use crossbeam_epoch::Guard;
+use equivalent::Equivalent;
+
+use crate::HashMap;
+
+/// How many read-map nodes one locked operation copies into the dirty map (and how many retired
+/// nodes it hands to the collector). Promotion waits for the copy to finish, and needs at least
+/// `len` misses, so 4 per locked operation is always enough to finish in time.
+const STEP: usize = 4;
+
+/// How many nodes `settle` (before `iter`, `retain`, `snapshot`) copies per lock acquisition.
+const SETTLE_STEP: usize = 1024;
+
+/// Entries per chunk of a [`SegList`].
+const CHUNK: usize = 1024;
+
+/// The value pointer of a removed node that the rebuild left out of the dirty map.
+static EXPUNGED_MARK: u8 = 0;
+
+/// The `expunged` sentinel, as a `*mut V`. It is never dereferenced, only compared; no `Box<V>`
+/// (not even of a zero-sized `V`, whose pointers are small aligned integers) has the address of
+/// a static.
+#[inline]
+pub(crate) fn expunged<V>() -> *mut V {
+    (&raw const EXPUNGED_MARK).cast_mut().cast()
+}
+
+/// A folded 64x64->128-bit multiply: spreads a user hash for the shard's own indexes.
+#[inline]
+pub(crate) fn fold(h: u64, c: u64) -> u64 {
+    let m = (h as u128) * (c as u128);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// The hasher of the shard's indexes: the key already is a 64-bit hash, only re-spread.
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Mix;
+
+/// [`Mix`]'s hasher.
+#[derive(Default)]
+pub(crate) struct MixHasher(u64);
+
+impl BuildHasher for Mix {
+    type Hasher = MixHasher;
+    fn build_hasher(&self) -> MixHasher {
+        MixHasher(0)
+    }
+}
+
+impl Hasher for MixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = fold(self.0 ^ b as u64, 0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn finish(&self) -> u64 {
+        fold(self.0, 0x9e37_79b9_7f4a_7c15)
+    }
+}
+
+/// A key, its hash and its value slot.
+///
+/// A value type without drop glue starts out *inline*, in the node's own `inline` field, so that
+/// the first value costs no allocation and a read hit touches one line fewer; later values are
+/// boxes. An inline value needs no drop, so replacing it frees nothing: its bytes live as long as
+/// the node. (Types with drop glue always use boxes: their old values must be dropped when
+/// replaced.)
+pub(crate) struct Node<K, V> {
+    pub(crate) hash: u64,
+    pub(crate) key: K,
+    value: AtomicPtr<V>,
+    inline: core::mem::MaybeUninit<V>,
+}
+
+/// Whether a node keeps its first value inline.
+const fn inline_values<V>() -> bool {
+    !core::mem::needs_drop::<V>()
+}
+
+impl<K, V> Drop for Node<K, V> {
+    fn drop(&mut self) {
+        let v = take_ptr(&mut self.value);
+        if !v.is_null() && v != expunged() && v != self.inline_ptr() {
+            // SAFETY: a non-null, non-expunged, non-inline value pointer is a `Box<V>` owned by
+            // the node (invariant 1); the node is being dropped, so nobody else can reach it.
+            drop(unsafe { Box::from_raw(v) });
+        }
+    }
+}
+
+/// What a node's value slot holds, as seen by one load.
+pub(crate) enum Slot<'g, V> {
+    /// Removed (null).
+    Removed,
+    /// Removed and left out of the dirty map: the key's authority moved to the dirty map.
+    Expunged,
+    /// A value, and its pointer (for a later compare-and-swap).
+    Present(&'g V, *mut V),
+}
+
+impl<K, V> Node<K, V> {
+    /// The address of the inline value slot (used only when [`inline_values`] holds).
+    #[inline]
+    fn inline_ptr(&self) -> *mut V {
+        self.inline.as_ptr().cast_mut()
+    }
+
+    /// Hands `old`, a value pointer this thread swapped out of this node, to the collector (an
+    /// inline value needs nothing: no drop glue, and its bytes live as long as the node).
+    ///
+    /// # Safety
+    /// `old` was the node's value (not null, not expunged) and the caller's swap removed it, so
+    /// no one else retires it. `V: Send + 'static`.
+    pub(crate) unsafe fn retire(&self, guard: &Guard, old: *mut V) {
+        if old != self.inline_ptr() {
+            // SAFETY: a boxed value, swapped out by the caller alone (its promise).
+            unsafe { defer_free(guard, old) };
+        }
+    }
+
+    /// The current state of the value slot. The reference lives as long as the guard: a value is
+    /// freed only through the collector, after it was unlinked.
+    #[inline]
+    pub(crate) fn load<'g>(&'g self, _guard: &'g Guard) -> Slot<'g, V> {
+        let p = self.value.load(Ordering::Acquire);
+        if p.is_null() {
+            Slot::Removed
+        } else if p == expunged() {
+            Slot::Expunged
+        } else {
+            // SAFETY: a present pointer is a live `Box<V>` (invariant 1); it is handed to the
+            // collector only after it is swapped out of the slot, and the collector frees it only
+            // once every guard pinned before that (ours included) is gone.
+            Slot::Present(unsafe { &*p }, p)
+        }
+    }
+
+    /// Replaces `current` (null or a value pointer) with `new` (null or an owned box), if the
+    /// slot still holds `current`. Returns the pointer actually found on failure.
+    #[inline]
+    pub(crate) fn cas(&self, current: *mut V, new: *mut V) -> Result<(), *mut V> {
+        self.value
+            .compare_exchange(current, new, Ordering::AcqRel, Ordering::Acquire)
+            .map(|_| ())
+    }
+}
+
+/// A node pointer. Copy; equality is identity.
+pub(crate) struct NodePtr<K, V>(NonNull<Node<K, V>>);
+
+impl<K, V> Clone for NodePtr<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for NodePtr<K, V> {}
+impl<K, V> PartialEq for NodePtr<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<K, V> NodePtr<K, V> {
+    /// The node, for as long as the guard is held.
+    #[inline]
+    fn get(self, _guard: &Guard) -> &Node<K, V> {
+        // SAFETY: node pointers held by an index or list are live (invariant 1): a node is freed
+        // only by the collector after it was unlinked from every index, or by exclusive owners.
+        // Readers reach it only through a published index while pinned, so it outlives `_guard`.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+/// A list that grows by fixed chunks: push is O(1) in the worst case (no reallocation of the
+/// entries, only of the small chunk table), unlike `Vec`'s doubling copy.
+pub(crate) struct SegList<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T: Copy> SegList<T> {
+    const fn new() -> Self {
+        SegList {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, t: T) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < c.capacity() => c.push(t),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(t);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        loop {
+            let c = self.chunks.last_mut()?;
+            if let Some(t) = c.pop() {
+                self.len -= 1;
+                return Some(t);
+            }
+            self.chunks.pop();
+        }
+    }
+
+    /// Moves `other`'s chunks to the end of `self`: O(chunks).
+    fn append(&mut self, other: &mut SegList<T>) {
+        self.len += other.len;
+        other.len = 0;
+        self.chunks.append(&mut other.chunks);
+    }
+
+    /// The entry at `cursor` (chunk, offset), if any, and the cursor past it.
+    fn at(&self, cursor: (usize, usize)) -> Option<(T, (usize, usize))> {
+        let (mut ci, mut oi) = cursor;
+        loop {
+            let c = self.chunks.get(ci)?;
+            if let Some(&t) = c.get(oi) {
+                return Some((t, (ci, oi + 1)));
+            }
+            ci += 1;
+            oi = 0;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.chunks.iter().flatten().copied()
+    }
+
+    fn iter_from(&self, cursor: (usize, usize)) -> impl Iterator<Item = T> + '_ {
+        let (ci, oi) = cursor;
+        self.chunks
+            .iter()
+            .skip(ci)
+            .enumerate()
+            .flat_map(move |(i, c)| c[if i == 0 { oi.min(c.len()) } else { 0 }..].iter())
+            .copied()
+    }
+}
+
+/// The nodes sharing one 64-bit hash, as found under the lock: compared with the key outside it.
+pub(crate) struct Cands<K, V> {
+    first: Option<NodePtr<K, V>>,
+    more: Vec<NodePtr<K, V>>,
+}
+
+impl<K, V> PartialEq for Cands<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.first == other.first && self.more == other.more
+    }
+}
+
+impl<K, V> Cands<K, V> {
+    const fn none() -> Self {
+        Cands {
+            first: None,
+            more: Vec::new(),
+        }
+    }
+    fn iter(&self) -> impl Iterator<Item = NodePtr<K, V>> + '_ {
+        self.first.into_iter().chain(self.more.iter().copied())
+    }
+}
+
+/// A hash -> nodes index, and the list of its nodes in insertion order.
+struct Index<K, V> {
+    /// The first node of each hash.
+    first: HashMap<u64, NodePtr<K, V>, Mix>,
+    /// Further nodes of a hash already in `first` (full 64-bit collisions: rare with a good hash).
+    more: HashMap<u64, Vec<NodePtr<K, V>>, Mix>,
+    nodes: SegList<NodePtr<K, V>>,
+}
+
+impl<K, V> Index<K, V> {
+    const fn new() -> Self {
+        Index {
+            first: HashMap::with_hasher(Mix),
+            more: HashMap::with_hasher(Mix),
+            nodes: SegList::new(),
+        }
+    }
+
+    fn add(&mut self, p: NodePtr<K, V>, hash: u64) {
+        match self.first.entry(hash) {
+            crate::Entry::Vacant(e) => {
+                e.insert(p);
+            }
+            crate::Entry::Occupied(_) => self.more.entry(hash).or_default().push(p),
+        }
+        self.nodes.push(p);
+    }
+
+    fn candidates(&self, hash: u64) -> Cands<K, V> {
+        let first = self.first.get(&hash).copied();
+        let more = if first.is_some() && !self.more.is_empty() {
+            self.more.get(&hash).cloned().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Cands { first, more }
+    }
+
+    fn has_hash(&self, hash: u64) -> bool {
+        self.first.contains_key(&hash)
+    }
+
+    fn len(&self) -> usize {
+        self.nodes.len
+    }
+}
+
+/// A published read map: immutable, read without a lock.
+pub(crate) struct ReadMap<K, V> {
+    index: Index<K, V>,
+    /// One bit per slot: set when a key that this read map cannot answer for (new, or replacing
+    /// an expunged node) enters the dirty map while this read map is published.
+    filter: Box<[AtomicU64]>,
+    filter_mask: u64,
+}
+
+impl<K, V> ReadMap<K, V> {
+    fn new(index: Index<K, V>) -> Self {
+        // Up to about len new keys arrive before the next promotion: 4 bits per key keeps the
+        // false-positive rate of an absent lookup under 25%. The words come from a zeroed
+        // allocation: the OS hands large ones out as untouched zero pages.
+        let bits = (index.len() * 4).next_power_of_two().max(512);
+        let words = bits / 64;
+        let filter: Box<[AtomicU64]> = (0..words).map(|_| AtomicU64::new(0)).collect();
+        ReadMap {
+            index,
+            filter,
+            filter_mask: (bits - 1) as u64,
+        }
+    }
+
+    #[inline]
+    fn filter_bit(&self, hash: u64) -> (usize, u64) {
+        let b = fold(hash, 0xc2b2_ae3d_27d4_eb4f) & self.filter_mask;
+        ((b >> 6) as usize, 1u64 << (b & 63))
+    }
+
+    /// Whether a key with `hash` may have entered the dirty map since this map was published.
+    #[inline]
+    fn may_be_dirty(&self, hash: u64) -> bool {
+        let (w, bit) = self.filter_bit(hash);
+        // Relaxed is enough: the bit is set before the insert that it announces becomes
+        // visible, so an insert that happens-before this load is seen (write-read coherence).
+        self.filter[w].load(Ordering::Relaxed) & bit != 0
+    }
+
+    fn mark_dirty(&self, hash: u64) {
+        let (w, bit) = self.filter_bit(hash);
+        self.filter[w].fetch_or(bit, Ordering::Relaxed);
+    }
+
+    /// The node for `key` (any state), comparing keys with the caller's `Eq`: no lock held.
+    #[inline]
+    fn find<'g, Q>(&'g self, hash: u64, key: &Q, guard: &'g Guard) -> Option<&'g Node<K, V>>
+    where
+        Q: ?Sized + Equivalent<K>,
+    {
+        let first = self.index.first.get(&hash)?.get(guard);
+        if key.equivalent(&first.key) {
+            return Some(first);
+        }
+        if self.index.more.is_empty() {
+            return None;
+        }
+        self.index
+            .more
+            .get(&hash)?
+            .iter()
+            .map(|p| p.get(guard))
+            .find(|n| key.equivalent(&n.key))
+    }
+}
+
+/// The state behind the shard's mutex.
+struct Dirty<K, V> {
+    index: Index<K, V>,
+    /// Rebuild cursor into the read map's node list; `None` once every node was visited.
+    cursor: Option<(usize, usize)>,
+    /// Nodes added since the last promotion that the read map does not hold.
+    fresh: usize,
+    /// Locked operations (weighted) since the last promotion.
+    misses: usize,
+    /// Read-map nodes expunged by this rebuild (still reachable through the read map).
+    expunged: SegList<NodePtr<K, V>>,
+    /// Unreachable nodes, handed to the collector a few per locked operation.
+    retire: SegList<NodePtr<K, V>>,
+}
+
+/// What [`Shard::locate`] found.
+pub(crate) enum Located<'g, K, V> {
+    /// The authoritative node of the key when it was looked at (its value may be removed; it may
+    /// become expunged later, in which case the caller locates again).
+    Node(&'g Node<K, V>),
+    /// The key was absent; `Proof` lets an insert check under the lock that it still is.
+    Absent(Proof<K, V>),
+}
+
+/// The state in which a key was seen absent: the read map and the dirty candidates of its hash.
+pub(crate) struct Proof<K, V> {
+    read: *const ReadMap<K, V>,
+    cands: Cands<K, V>,
+}
+
+/// A node not yet in a map: the key and value of an insert, or a node built for one.
+pub(crate) struct Pending<K, V> {
+    node: Box<Node<K, V>>,
+}
+
+impl<K, V> Pending<K, V> {
+    pub(crate) fn new(hash: u64, key: K, value: V) -> Self {
+        if inline_values::<V>() {
+            let node = Box::new(Node {
+                hash,
+                key,
+                value: AtomicPtr::new(ptr::null_mut()),
+                inline: core::mem::MaybeUninit::new(value),
+            });
+            // The node is on the heap: the inline slot's address is stable from here on.
+            node.value.store(node.inline_ptr(), Ordering::Relaxed);
+            Pending { node }
+        } else {
+            Pending {
+                node: Box::new(Node {
+                    hash,
+                    key,
+                    value: AtomicPtr::new(Box::into_raw(Box::new(value))),
+                    inline: core::mem::MaybeUninit::uninit(),
+                }),
+            }
+        }
+    }
+
+    pub(crate) fn node_hash(&self) -> u64 {
+        self.node.hash
+    }
+
+    pub(crate) fn key(&self) -> &K {
+        &self.node.key
+    }
+
+    /// The value pointer, for the node's own insertion by [`Shard::insert_new`].
+    pub(crate) fn value_ptr(&self) -> *mut V {
+        self.node.value.load(Ordering::Relaxed)
+    }
+
+    /// The value as a box, for a compare-and-swap into another node (an inline value is moved
+    /// into a box first, once); on success the caller calls [`Pending::value_moved`].
+    pub(crate) fn boxed_value_ptr(&mut self) -> *mut V {
+        let node = &mut *self.node;
+        let v = take_ptr(&mut node.value);
+        if v == node.inline_ptr() {
+            // SAFETY: the inline slot holds the pending value (the pointer says so) and no one
+            // else sees this node; it is read out once, and the pointer then names the box.
+            let value = unsafe { node.inline.assume_init_read() };
+            put_ptr(&mut node.value, Box::into_raw(Box::new(value)));
+        }
+        take_ptr(&mut node.value)
+    }
+
+    /// The value now belongs to another node: forget it here (the key is dropped with `self`).
+    pub(crate) fn value_moved(&mut self) {
+        put_ptr(&mut self.node.value, ptr::null_mut());
+    }
+}
+
+/// One shard: the published read map, the dirty state and the live-entry count.
+pub(crate) struct Shard<K, V> {
+    read: AtomicPtr<ReadMap<K, V>>,
+    dirty: Mutex<Dirty<K, V>>,
+    len: AtomicIsize,
+}
+
+/// Frees a box through the collector, once no guard pinned now is left. A panic in `T`'s drop
+/// is caught there (the panic hook still reports it): it must not unwind through the collector.
+///
+/// # Safety
+/// `p` comes from `Box::into_raw`, is unreachable for any thread that pins after this call, and
+/// is not freed otherwise. `T: Send + 'static` (so it may be dropped on another thread, later).
+unsafe fn defer_free<T>(guard: &Guard, p: *mut T) {
+    struct Owned<T>(*mut T);
+    let owned = Owned(p);
+    let free = move || {
+        let owned = owned;
+        // SAFETY: the collector runs this once, after every guard that could still see `p` is
+        // gone; `p` is a box freed only here (the caller's promise).
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(owned.0) })));
+    };
+    // SAFETY: the closure owns nothing borrowed from the stack, and the caller promises that `p`
+    // is unlinked, freed only here, and safe to drop on any thread at any later time.
+    unsafe { guard.defer_unchecked(free) };
+}
+
+impl<K, V> Shard<K, V> {
+    pub(crate) fn new() -> Self {
+        Shard {
+            read: AtomicPtr::new(Box::into_raw(Box::new(ReadMap::new(Index::new())))),
+            dirty: Mutex::new(Dirty {
+                index: Index::new(),
+                cursor: None,
+                fresh: 0,
+                misses: 0,
+                expunged: SegList::new(),
+                retire: SegList::new(),
+            }),
+            len: AtomicIsize::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Dirty<K, V>> {
+        // No user code runs under the lock, so it cannot be poisoned by one; take it anyway.
+        self.dirty.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    #[inline]
+    fn read_map<'g>(&self, _guard: &'g Guard) -> &'g ReadMap<K, V> {
+        // SAFETY: the read pointer is never null and always points to a published read map,
+        // which is freed only through the collector after it was replaced (invariant 3).
+        unsafe { &*self.read.load(Ordering::Acquire) }
+    }
+
+    /// Live entries (clamped: concurrent inserts and removes may pass each other).
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed).max(0) as usize
+    }
+
+    pub(crate) fn added(&self) {
+        self.len.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn removed(&self) {
+        self.len.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Finds the authoritative node of `key`. With `readonly`, an absent key is reported without
+    /// a lock when the read map's filter rules out the dirty map (and `Absent`'s proof is then
+    /// empty: not for inserting). Without it, a key whose hash the read map lacks is reported
+    /// absent without a lock, for [`Shard::insert_new`] to confirm, unless `confirmed_by_lock`
+    /// (a retry after `insert_new` found the dirty map holding that hash).
+    pub(crate) fn locate<'g, Q>(
+        &self,
+        hash: u64,
+        key: &Q,
+        readonly: bool,
+        confirmed_by_lock: bool,
+        guard: &'g Guard,
+    ) -> Located<'g, K, V>
+    where
+        Q: ?Sized + Equivalent<K>,
+    {
+        loop {
+            let read = self.read_map(guard);
+            match read.find(hash, key, guard) {
+                Some(n) if !matches!(n.load(guard), Slot::Expunged) => return Located::Node(n),
+                Some(_) => {}
+                None if !readonly && !confirmed_by_lock && !read.index.has_hash(hash) => {
+                    // No node of this hash in the read map: if the dirty map has none either
+                    // (checked by the insert, under the lock), the key is absent.
+                    return Located::Absent(Proof {
+                        read,
+                        cands: Cands::none(),
+                    });
+                }
+                None => {}
+            }
+            if readonly && !read.may_be_dirty(hash) {
+                return Located::Absent(Proof {
+                    read,
+                    cands: Cands::none(),
+                });
+            }
+            let (now, cands) = {
+                let mut d = self.lock();
+                d.misses += 1;
+                self.work(&mut d, STEP, guard);
+                (self.read.load(Ordering::Relaxed), d.index.candidates(hash))
+            };
+            if !ptr::eq(now, read) {
+                continue; // promoted meanwhile: look in the new read map
+            }
+            if let Some(n) = cands
+                .iter()
+                .map(|p| p.get(guard))
+                .find(|n| key.equivalent(&n.key))
+            {
+                return Located::Node(n);
+            }
+            return Located::Absent(Proof { read: now, cands });
+        }
+    }
+
+    /// Inserts the pending node if the key is still absent as `proof` saw it; else hands it back.
+    pub(crate) fn insert_new<'g>(
+        &self,
+        pending: Pending<K, V>,
+        proof: &Proof<K, V>,
+        guard: &'g Guard,
+    ) -> Result<&'g Node<K, V>, Pending<K, V>> {
+        let hash = pending.node.hash;
+        let mut d = self.lock();
+        let now = self.read.load(Ordering::Relaxed);
+        if !ptr::eq(now, proof.read) || d.index.candidates(hash) != proof.cands {
+            return Err(pending);
+        }
+        let p = NodePtr(NonNull::from(Box::leak(pending.node)));
+        // SAFETY: `now` is the published read map, stable while we hold the lock.
+        let read = unsafe { &*now };
+        // Announce the key before it can be found, so that a lock-free absent lookup that
+        // happens after this insert sees the bit.
+        read.mark_dirty(hash);
+        d.index.add(p, hash);
+        d.fresh += 1;
+        d.misses += 2;
+        self.len.fetch_add(1, Ordering::Relaxed);
+        self.work(&mut d, STEP, guard);
+        drop(d);
+        Ok(p.get(guard))
+    }
+
+    /// Bounded background work under the lock: copy up to `step` read-map nodes into the dirty
+    /// map, retire up to `step` unreachable nodes, and promote when it is due.
+    fn work(&self, d: &mut Dirty<K, V>, step: usize, guard: &Guard) {
+        if let Some(mut cursor) = d.cursor {
+            // SAFETY: the read map is stable under the lock (invariant 3).
+            let read = unsafe { &*self.read.load(Ordering::Relaxed) };
+            for _ in 0..step {
+                let Some((p, next)) = read.index.nodes.at(cursor) else {
+                    d.cursor = None;
+                    break;
+                };
+                cursor = next;
+                d.cursor = Some(cursor);
+                let node = p.get(guard);
+                // A removed node is expunged (left out), any other is copied. A writer that
+                // races with the expunge either revives the node first (then it is copied) or
+                // sees `expunged` and goes to the dirty map.
+                match node.cas(ptr::null_mut(), expunged()) {
+                    Ok(()) => d.expunged.push(p),
+                    Err(found) => {
+                        debug_assert!(found != expunged::<V>());
+                        d.index.add(p, node.hash);
+                    }
+                }
+            }
+            if read.index.nodes.at(cursor).is_none() {
+                d.cursor = None;
+            }
+        }
+        for _ in 0..step {
+            let Some(p) = d.retire.pop() else { break };
+            // SAFETY: nodes on the retire stack are unreachable from the published read map
+            // and from the dirty map (they were expunged from a read map that has since been
+            // replaced), and owned only by the stack (invariant 2).
+            unsafe { defer_free(guard, p.0.as_ptr()) };
+        }
+        if d.cursor.is_none() && d.fresh > 0 && d.misses >= d.index.len() {
+            self.promote(d, guard);
+        }
+    }
+
+    /// Publishes the dirty map as the read map and starts rebuilding a new dirty map from it.
+    /// O(1) apart from the new filter's zeroed allocation.
+    fn promote(&self, d: &mut Dirty<K, V>, guard: &Guard) {
+        let index = core::mem::replace(&mut d.index, Index::new());
+        let empty = index.len() == 0;
+        let new = Box::into_raw(Box::new(ReadMap::new(index)));
+        let old = self.read.swap(new, Ordering::AcqRel);
+        d.cursor = if empty { None } else { Some((0, 0)) };
+        d.fresh = 0;
+        d.misses = 0;
+        // The old read map is unlinked now: its expunged nodes are reachable from nothing new.
+        d.retire.append(&mut d.expunged);
+        // SAFETY: `old` was the published read map and is replaced; readers that still hold it
+        // are pinned, and the collector frees it after them. Its drop frees no nodes.
+        unsafe { defer_free(guard, old) };
+    }
+
+    /// Finishes the rebuild and promotes if the dirty map holds keys the read map does not, so
+    /// that the read map holds every key. O(n), in steps of [`SETTLE_STEP`] per lock.
+    pub(crate) fn settle(&self, guard: &Guard) {
+        loop {
+            let mut d = self.lock();
+            self.work(&mut d, SETTLE_STEP, guard);
+            if d.cursor.is_none() {
+                if d.fresh > 0 {
+                    self.promote(&mut d, guard);
+                }
+                return;
+            }
+        }
+    }
+
+    /// The live nodes of the read map (call [`Shard::settle`] first to include every key).
+    pub(crate) fn read_nodes<'g>(
+        &'g self,
+        guard: &'g Guard,
+    ) -> impl Iterator<Item = &'g Node<K, V>> + 'g {
+        self.read_map(guard)
+            .index
+            .nodes
+            .iter()
+            .map(move |p| p.get(guard))
+    }
+
+    /// Empties the shard: O(1) under the lock, then every node's value is swapped out and the
+    /// nodes handed to the collector, outside it.
+    ///
+    /// # Safety
+    /// `K` and `V` are `Send + 'static`.
+    pub(crate) unsafe fn clear(&self, guard: &Guard) {
+        let fresh = Box::into_raw(Box::new(ReadMap::new(Index::new())));
+        let (old, index, cursor, expunged_list, retire) = {
+            let mut d = self.lock();
+            let old = self.read.swap(fresh, Ordering::AcqRel);
+            let index = core::mem::replace(&mut d.index, Index::new());
+            let cursor = d.cursor.take();
+            d.fresh = 0;
+            d.misses = 0;
+            let expunged_list = core::mem::replace(&mut d.expunged, SegList::new());
+            let retire = core::mem::replace(&mut d.retire, SegList::new());
+            (old, index, cursor, expunged_list, retire)
+        };
+        // SAFETY: `old` is unlinked (replaced under the lock) and still alive: we are pinned.
+        let old_read = unsafe { &*old };
+        let unvisited = cursor.map(|c| old_read.index.nodes.iter_from(c));
+        let owned = index
+            .nodes
+            .iter()
+            .chain(unvisited.into_iter().flatten())
+            .chain(expunged_list.iter())
+            .chain(retire.iter());
+        let mut removed = 0isize;
+        for p in owned {
+            let node = p.get(guard);
+            // Writers that still hold the node see `expunged` and retry in the new maps.
+            let v = node.value.swap(expunged(), Ordering::AcqRel);
+            if !v.is_null() && v != expunged() {
+                removed += 1;
+                // SAFETY: `v` was the node's value, now swapped out by us alone; `K` and `V`
+                // are `Send + 'static` (this function's contract).
+                unsafe { node.retire(guard, v) };
+            }
+            // SAFETY: every owned node is unreachable from the new maps; owned once (invariant 2).
+            unsafe { defer_free(guard, p.0.as_ptr()) };
+        }
+        self.len.fetch_sub(removed, Ordering::Relaxed);
+        // Only integers and pointers: dropping the lists frees no node.
+        drop((index, expunged_list, retire));
+        // SAFETY: as above: the old read map is unlinked; its drop frees no nodes.
+        unsafe { defer_free(guard, old) };
+    }
+}
+
+impl<K, V> Drop for Shard<K, V> {
+    fn drop(&mut self) {
+        let read = take_ptr(&mut self.read);
+        // Exclusive already (`&mut self`); `lock` rather than `get_mut` works with loom too.
+        let mut d = self.lock();
+        let d = &mut *d;
+        // SAFETY: we own the shard exclusively; the read map is live until we free it below.
+        let read = unsafe { Box::from_raw(read) };
+        let unvisited = d.cursor.map(|c| read.index.nodes.iter_from(c));
+        let owned: Vec<NodePtr<K, V>> = d
+            .index
+            .nodes
+            .iter()
+            .chain(unvisited.into_iter().flatten())
+            .chain(d.expunged.iter())
+            .chain(d.retire.iter())
+            .collect();
+        drop(read);
+        let mut first_panic = None;
+        for p in owned {
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: every node is owned exactly once by the lists above (invariant 2) and
+                // no reader exists (we have `&mut self`); nodes are freed here and nowhere else.
+                drop(unsafe { Box::from_raw(p.0.as_ptr()) })
+            }));
+            if let Err(e) = r {
+                first_panic.get_or_insert(e);
+            }
+        }
+        if let Some(e) = first_panic {
+            resume_unwind(e);
+        }
+    }
+}
