@@ -6,6 +6,8 @@
 //! Each test file compiles this module separately and uses only part of it.
 #![allow(dead_code)]
 
+pub(crate) mod ops;
+
 use std::collections::HashSet as StdHashSet;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
