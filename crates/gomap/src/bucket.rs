@@ -1,36 +1,32 @@
-//! The bucket: 8 slots, their tophash bytes, and the overflow link.
+//! The bucket: 8 slots, their tophash bytes, and the overflow link, kept hot and cold apart.
 //!
-//! A bucket is a block of raw memory laid out as
+//! A bucket array of `n = 2^B` buckets keeps what every lookup scans apart from what only a hit
+//! reads (see `alloc.rs` for the whole allocation):
 //!
 //! ```text
-//!  offset 0         8               16
-//!  +----------------+----------------+------+------+------+------+-----+------+------+
-//!  | tophash[0..8]  | overflow: *mut | key0 | val0 | key1 | val1 | ... | key7 | val7 |   paired
-//!  +----------------+----------------+------+------+------+------+-----+------+------+
-//!  \______ the 16-byte header ______/
-//!
-//!  +----------------+----------------+-----------------------+-----------------------+
-//!  | tophash[0..8]  | overflow: *mut | key slots [0..8]      | value slots [0..8]    |   Go's arrays
-//!  +----------------+----------------+-----------------------+-----------------------+
+//!  tags   [u64; n]        8 tophash bytes per bucket, dense: 8 buckets per cache line
+//!  links  [*mut u8; n]    each bucket's overflow link, read only when its tags hold no EMPTY_REST
+//!  slots  [Slots; n]      8 (key, value) slots per bucket, cache-line aligned
 //! ```
 //!
-//! Go keeps the 8 keys and the 8 values in two arrays so that `map[int64]int8` needs no padding.
-//! gomap does the same when a (key, value) pair would need padding, and stores pairs otherwise
-//! (`u64 -> u64`, `String -> u64`, ...): a lookup that hits then reads its key and value from one
-//! cache line instead of two (measured in docs/PERFORMANCE.md).
+//! An *overflow block* (from the array's spares or a later chunk) keeps the same three parts
+//! together, since it is reached through a link anyway: `[tags u64][link][slots]`.
 //!
-//! Go puts the overflow pointer last, a cache line away from the tophash bytes; gomap keeps it in a
-//! 16-byte header beside them (DESIGN.md section 4, "the overflow pointer's place"), so a miss that
-//! has to learn "no overflow" reads only the line it already holds.
+//! A [`Bucket`] handle carries the three addresses, so the code that walks chains does not care
+//! which kind of bucket it holds.
+//!
+//! Inside a bucket's slots, Go keeps the 8 keys and the 8 values in two arrays so that
+//! `map[int64]int8` needs no padding. gomap does the same when a (key, value) pair would need
+//! padding, and stores pairs otherwise (`u64 -> u64`, `String -> u64`, ...): a lookup that hits
+//! then reads its key and value from one cache line.
 //!
 //! A key or value larger than [`MAX_INLINE`] bytes is stored out of line, as Go does: its slot
-//! holds a `*mut T` from `Box::into_raw`. The layout is not a Rust struct because the slot type
-//! depends on the size of `K` and `V`; [`Layout`] computes the offsets as constants, so every
+//! holds a `*mut T` from `Box::into_raw`. [`Layout`] computes the offsets as constants, so every
 //! branch on them folds away at compile time.
 //!
 //! Tophash marks (one byte per slot):
 //! - [`EMPTY_REST`] (0): this slot and every later slot of the chain is empty; lookups stop here.
-//!   A zeroed bucket is all `EMPTY_REST`.
+//!   Zeroed tags are all `EMPTY_REST`.
 //! - [`EMPTY_ONE`] (1): this slot is empty.
 //! - [`EVACUATED_X`] / [`EVACUATED_Y`] (2, 3): old array only; the entry moved to the low / high
 //!   destination of a doubling grow.
@@ -38,11 +34,11 @@
 //! - live slots hold `top = hash >> 56`, bumped by [`MIN_TOPHASH`] when below it, so 5..=255.
 //!
 //! The invariant everything depends on: a chain in the old array is evacuated all or nothing, and
-//! slot 0 of its head bucket says which ([`is_evacuated`]).
+//! slot 0 of its head bucket says which ([`is_evacuated_mark`]).
 
 #![allow(
     clippy::cast_ptr_alignment,
-    reason = "bucket memory is addressed in bytes; `Layout` aligns every field it casts to (headers to 8, slots to their type)"
+    reason = "bucket memory is addressed in bytes; `Layout` aligns every field it casts to (tags and links to 8, slots to their type)"
 )]
 
 use core::marker::PhantomData;
@@ -85,87 +81,6 @@ pub(crate) fn is_evacuated_mark(top: u8) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tag matching eight at a time (SWAR over the tophash word).
-// ---------------------------------------------------------------------------------------------
-
-const LSB: u64 = 0x0101_0101_0101_0101;
-const MSB: u64 = 0x8080_8080_8080_8080;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// A set of slots, one high bit per byte of the tophash word (byte `i` is slot `i`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct SlotMask(pub(crate) u64);
-
-impl SlotMask {
-    /// Whether no slot is in the set.
-    #[inline(always)]
-    pub(crate) fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// The lowest slot in the set. The set must not be empty.
-    #[inline(always)]
-    pub(crate) fn lowest(self) -> usize {
-        (self.0.trailing_zeros() / 8) as usize
-    }
-
-    /// The set without its lowest slot.
-    #[inline(always)]
-    pub(crate) fn remove_lowest(self) -> SlotMask {
-        SlotMask(self.0 & self.0.wrapping_sub(1))
-    }
-
-    /// The highest slot in the set. The set must not be empty.
-    #[inline(always)]
-    pub(crate) fn highest(self) -> usize {
-        (63 - self.0.leading_zeros() as usize) / 8
-    }
-
-    /// How many slots are in the set.
-    #[inline(always)]
-    pub(crate) fn count(self) -> usize {
-        self.0.count_ones() as usize
-    }
-}
-
-impl Iterator for SlotMask {
-    type Item = usize;
-    #[inline(always)]
-    fn next(&mut self) -> Option<usize> {
-        if self.is_empty() {
-            None
-        } else {
-            let i = self.lowest();
-            *self = self.remove_lowest();
-            Some(i)
-        }
-    }
-}
-
-/// Slots whose tophash may equal `tag`. May report false positives in slots above a true match
-/// (the borrow of the subtraction), never a false negative; the key comparison sorts them out.
-#[inline(always)]
-pub(crate) fn match_tag(word: u64, tag: u8) -> SlotMask {
-    let x = word ^ (LSB.wrapping_mul(tag as u64));
-    SlotMask(x.wrapping_sub(LSB) & !x & MSB)
-}
-
-/// Slots holding a live entry (tophash >= [`MIN_TOPHASH`]); exact.
-#[inline(always)]
-pub(crate) fn match_live(word: u64) -> SlotMask {
-    // For a byte b: its high bit, or ((b & 0x7f) + 0x7b) overflowing into bit 7 when b & 0x7f >= 5.
-    // The addition never carries into the next byte (0x7f + 0x7b < 0x100).
-    const ADD: u64 = LSB * (0x80 - MIN_TOPHASH as u64);
-    SlotMask((word | ((word & LOW7) + ADD)) & MSB)
-}
-
-/// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`) in a bucket of the current array; exact.
-#[inline(always)]
-pub(crate) fn match_empty(word: u64) -> SlotMask {
-    SlotMask(!match_live(word).0 & MSB)
-}
-
-// ---------------------------------------------------------------------------------------------
 // Layout.
 // ---------------------------------------------------------------------------------------------
 
@@ -177,11 +92,11 @@ const fn max(a: usize, b: usize) -> usize {
     }
 }
 
-const fn round_up(n: usize, align: usize) -> usize {
+pub(crate) const fn round_up(n: usize, align: usize) -> usize {
     (n + align - 1) & !(align - 1)
 }
 
-/// Byte offsets of a bucket of `K`s and `V`s, as constants.
+/// Byte offsets of a bucket's slots of `K`s and `V`s, and of an overflow block, as constants.
 pub(crate) struct Layout<K, V>(PhantomData<fn() -> (K, V)>);
 
 impl<K, V> Layout<K, V> {
@@ -214,29 +129,19 @@ impl<K, V> Layout<K, V> {
     /// the value from one cache line. Types that would pad (`u64 -> u8`) keep Go's two arrays.
     pub(crate) const PAIRED: bool =
         Self::KEY_SLOT % Self::VALUE_ALIGN == 0 && Self::VALUE_SLOT % Self::KEY_ALIGN == 0;
-    /// Offset of key slot 0.
-    pub(crate) const KEYS: usize = round_up(
-        16,
-        if Self::PAIRED {
-            max(Self::KEY_ALIGN, Self::VALUE_ALIGN)
-        } else {
-            Self::KEY_ALIGN
-        },
-    );
+    /// Offset of key slot 0 within a bucket's slots.
+    pub(crate) const KEYS: usize = 0;
     /// Distance between consecutive key slots.
     pub(crate) const KEY_STRIDE: usize = if Self::PAIRED {
         Self::KEY_SLOT + Self::VALUE_SLOT
     } else {
         Self::KEY_SLOT
     };
-    /// Offset of value slot 0.
+    /// Offset of value slot 0 within a bucket's slots.
     pub(crate) const VALUES: usize = if Self::PAIRED {
-        Self::KEYS + Self::KEY_SLOT
+        Self::KEY_SLOT
     } else {
-        round_up(
-            Self::KEYS + BUCKET_SLOTS * Self::KEY_SLOT,
-            Self::VALUE_ALIGN,
-        )
+        round_up(BUCKET_SLOTS * Self::KEY_SLOT, Self::VALUE_ALIGN)
     };
     /// Distance between consecutive value slots.
     pub(crate) const VALUE_STRIDE: usize = if Self::PAIRED {
@@ -244,114 +149,157 @@ impl<K, V> Layout<K, V> {
     } else {
         Self::VALUE_SLOT
     };
-    /// Alignment of a bucket.
-    pub(crate) const ALIGN: usize = max(8, max(Self::KEY_ALIGN, Self::VALUE_ALIGN));
-    /// Size of a bucket, a multiple of its alignment (the stride of a bucket array).
-    pub(crate) const SIZE: usize = round_up(
-        Self::KEYS
-            + BUCKET_SLOTS * (Self::KEY_SLOT + Self::VALUE_SLOT)
-            + if Self::PAIRED {
-                0
-            } else {
-                Self::VALUES - Self::KEYS - BUCKET_SLOTS * Self::KEY_SLOT
-            },
-        Self::ALIGN,
+    /// Alignment of a bucket's slots.
+    pub(crate) const SLOTS_ALIGN: usize = max(Self::KEY_ALIGN, Self::VALUE_ALIGN);
+    /// Size of a bucket's slots, a multiple of their alignment (the stride of the slot array).
+    pub(crate) const SLOTS_SIZE: usize = round_up(
+        if Self::PAIRED {
+            BUCKET_SLOTS * (Self::KEY_SLOT + Self::VALUE_SLOT)
+        } else {
+            Self::VALUES + BUCKET_SLOTS * Self::VALUE_SLOT
+        },
+        Self::SLOTS_ALIGN,
     );
+    /// Offset of the slots in an overflow block, after its tags and link.
+    pub(crate) const OVF_SLOTS: usize = round_up(16, Self::SLOTS_ALIGN);
+    /// Alignment of an overflow block.
+    pub(crate) const OVF_ALIGN: usize = max(8, Self::SLOTS_ALIGN);
+    /// Size of an overflow block (the stride of a run of them).
+    pub(crate) const OVF_SIZE: usize =
+        round_up(Self::OVF_SLOTS + Self::SLOTS_SIZE, Self::OVF_ALIGN);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bucket pointers.
+// Bucket handles.
 // ---------------------------------------------------------------------------------------------
 
-/// A pointer to one bucket. Copyable; every access is `unsafe` and requires that the pointer is
-/// to a bucket of `Layout::<K, V>::SIZE` bytes, aligned to `Layout::<K, V>::ALIGN`, inside a live
-/// allocation (an *allocated* bucket); reads of the header also require it to be *initialised*
-/// (its header written), and key/value accesses require the slot to be live.
-pub(crate) struct BucketPtr<K, V> {
-    ptr: *mut u8,
+/// A handle to one bucket: the addresses of its tag word, its overflow link and its slots.
+///
+/// Copyable; every access is `unsafe` and requires a handle made by `main`/`block` (or
+/// `overflow`) for memory that is still allocated; reads of the tags and link also require the
+/// bucket to be *initialised* (tags and link written), and key/value accesses require the slot
+/// to be live.
+pub(crate) struct Bucket<K, V> {
+    tags: *mut u64,
+    link: *mut *mut u8,
+    slots: *mut u8,
     _marker: PhantomData<fn() -> (K, V)>,
 }
 
-impl<K, V> Clone for BucketPtr<K, V> {
+impl<K, V> Clone for Bucket<K, V> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<K, V> Copy for BucketPtr<K, V> {}
+impl<K, V> Copy for Bucket<K, V> {}
 
-impl<K, V> PartialEq for BucketPtr<K, V> {
+impl<K, V> PartialEq for Bucket<K, V> {
     fn eq(&self, other: &Self) -> bool {
-        self.ptr == other.ptr
+        self.tags == other.tags
     }
 }
 
-impl<K, V> BucketPtr<K, V> {
-    /// Wraps a raw bucket address (possibly null).
+impl<K, V> Bucket<K, V> {
+    /// The null handle (end of a chain).
     #[inline(always)]
-    pub(crate) fn from_raw(ptr: *mut u8) -> Self {
-        BucketPtr {
-            ptr,
+    pub(crate) fn null() -> Self {
+        Bucket {
+            tags: ptr::null_mut(),
+            link: ptr::null_mut(),
+            slots: ptr::null_mut(),
             _marker: PhantomData,
         }
     }
 
-    /// The null bucket pointer (end of a chain).
-    #[inline(always)]
-    pub(crate) fn null() -> Self {
-        Self::from_raw(ptr::null_mut())
-    }
-
-    /// The raw address.
-    #[inline(always)]
-    pub(crate) fn as_raw(self) -> *mut u8 {
-        self.ptr
-    }
-
-    /// Whether this is the null pointer.
+    /// Whether this is the null handle.
     #[inline(always)]
     pub(crate) fn is_null(self) -> bool {
-        self.ptr.is_null()
+        self.tags.is_null()
     }
 
-    /// Bucket `index` of the array starting at `base`.
-    ///
-    /// # Safety
-    /// `base` points to an array of more than `index` buckets.
+    /// Main bucket `j` of an array whose tags, links and slots start at the given addresses.
+    /// Computing a handle reads nothing; the addresses are formed with wrapping arithmetic, so
+    /// this is safe even for the shared empty array, whose slots are never read.
     #[inline(always)]
-    pub(crate) unsafe fn at(base: *mut u8, index: usize) -> Self {
-        // SAFETY: the caller promises the array holds bucket `index`, so the offset stays inside
-        // the allocation.
-        Self::from_raw(unsafe { base.add(index * Layout::<K, V>::SIZE) })
+    pub(crate) fn main(tags: *mut u64, links: *mut *mut u8, slots: *mut u8, j: usize) -> Self {
+        Bucket {
+            tags: tags.wrapping_add(j),
+            link: links.wrapping_add(j),
+            slots: slots.wrapping_add(j * Layout::<K, V>::SLOTS_SIZE),
+            _marker: PhantomData,
+        }
     }
 
-    /// Asks the CPU to start loading the bucket's slot lines now, while the header line (which
-    /// says which slot to read) is still on its way: the loads overlap instead of queueing
-    /// behind each other. A hint only: never faults, whatever the address.
+    /// The overflow block at `block` (null for null).
+    #[inline(always)]
+    pub(crate) fn block(block: *mut u8) -> Self {
+        Bucket {
+            tags: block.cast::<u64>(),
+            link: block.wrapping_add(8).cast::<*mut u8>(),
+            slots: block.wrapping_add(Layout::<K, V>::OVF_SLOTS),
+            _marker: PhantomData,
+        }
+    }
+
+    /// The address a link stores for this bucket (an overflow block's start).
+    #[inline(always)]
+    pub(crate) fn as_block(self) -> *mut u8 {
+        self.tags.cast::<u8>()
+    }
+
+    /// Asks the CPU to start loading the bucket's slot lines now. A hint only: never faults,
+    /// whatever the address.
     #[inline(always)]
     pub(crate) fn prefetch_slots(self) {
         #[cfg(target_arch = "x86_64")]
         {
             use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let mut offset = 64;
-            while offset < Layout::<K, V>::SIZE {
+            let mut offset = 0;
+            while offset < Layout::<K, V>::SLOTS_SIZE {
                 // SAFETY: prefetch is a hint that never dereferences or faults; `wrapping_add`
                 // makes no claim about the address.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(self.ptr.wrapping_add(offset).cast::<i8>()) };
+                unsafe {
+                    _mm_prefetch::<_MM_HINT_T0>(self.slots.wrapping_add(offset).cast::<i8>())
+                };
                 offset += 64;
             }
         }
     }
 
-    /// Writes an empty header: all slots `EMPTY_REST`, no overflow.
+    /// Asks the CPU to start loading the line of slot `i`'s key (a hint, as above).
+    #[inline(always)]
+    pub(crate) fn prefetch_key(self, i: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: as in `prefetch_slots`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(self.key_slot(i).cast::<i8>()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
+    }
+
+    /// Asks the CPU to start loading the bucket's tag word (a hint, as above).
+    #[inline(always)]
+    pub(crate) fn prefetch_tags(self) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: as in `prefetch_slots`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(self.tags.cast::<i8>()) };
+        }
+    }
+
+    /// Writes empty tags (all `EMPTY_REST`) and no overflow.
     ///
     /// # Safety
     /// The bucket is allocated.
     #[inline(always)]
     pub(crate) unsafe fn init(self) {
-        // SAFETY: an allocated bucket has 16 writable, 8-aligned header bytes.
+        // SAFETY: an allocated bucket has a writable, 8-aligned tag word and link.
         unsafe {
-            self.ptr.cast::<u64>().write(0);
-            self.ptr.add(8).cast::<*mut u8>().write(ptr::null_mut());
+            self.tags.write(0);
+            self.link.write(ptr::null_mut());
         }
     }
 
@@ -360,9 +308,9 @@ impl<K, V> BucketPtr<K, V> {
     /// # Safety
     /// The bucket is initialised.
     #[inline(always)]
-    pub(crate) unsafe fn tophash_word(self) -> u64 {
-        // SAFETY: the header is initialised and 8-aligned.
-        u64::from_le(unsafe { self.ptr.cast::<u64>().read() })
+    pub(crate) unsafe fn tag_word(self) -> u64 {
+        // SAFETY: the tags are initialised and 8-aligned.
+        u64::from_le(unsafe { self.tags.read() })
     }
 
     /// Overwrites all eight tophash bytes (byte `i` of `word` is slot `i`).
@@ -370,9 +318,9 @@ impl<K, V> BucketPtr<K, V> {
     /// # Safety
     /// The bucket is allocated, and the new tags describe its slots truthfully.
     #[inline(always)]
-    pub(crate) unsafe fn set_tophash_word(self, word: u64) {
-        // SAFETY: the header is 8-aligned and writable.
-        unsafe { self.ptr.cast::<u64>().write(word.to_le()) }
+    pub(crate) unsafe fn set_tag_word(self, word: u64) {
+        // SAFETY: the tags are 8-aligned and writable.
+        unsafe { self.tags.write(word.to_le()) }
     }
 
     /// The tophash of slot `i`.
@@ -380,10 +328,10 @@ impl<K, V> BucketPtr<K, V> {
     /// # Safety
     /// The bucket is initialised and `i < 8`.
     #[inline(always)]
-    pub(crate) unsafe fn tophash(self, i: usize) -> u8 {
+    pub(crate) unsafe fn tag(self, i: usize) -> u8 {
         debug_assert!(i < BUCKET_SLOTS);
-        // SAFETY: byte `i` of the initialised header.
-        unsafe { self.ptr.add(i).read() }
+        // SAFETY: byte `i` of the initialised tag word.
+        unsafe { self.tags.cast::<u8>().add(i).read() }
     }
 
     /// Sets the tophash of slot `i`.
@@ -391,10 +339,10 @@ impl<K, V> BucketPtr<K, V> {
     /// # Safety
     /// The bucket is initialised and `i < 8`.
     #[inline(always)]
-    pub(crate) unsafe fn set_tophash(self, i: usize, top: u8) {
+    pub(crate) unsafe fn set_tag(self, i: usize, top: u8) {
         debug_assert!(i < BUCKET_SLOTS);
-        // SAFETY: byte `i` of the initialised header.
-        unsafe { self.ptr.add(i).write(top) }
+        // SAFETY: byte `i` of the initialised tag word.
+        unsafe { self.tags.cast::<u8>().add(i).write(top) }
     }
 
     /// The next bucket of the chain, or null.
@@ -403,32 +351,31 @@ impl<K, V> BucketPtr<K, V> {
     /// The bucket is initialised.
     #[inline(always)]
     pub(crate) unsafe fn overflow(self) -> Self {
-        // SAFETY: the overflow field is initialised and pointer-aligned (offset 8 of an
-        // 8-aligned bucket).
-        Self::from_raw(unsafe { self.ptr.add(8).cast::<*mut u8>().read() })
+        // SAFETY: the link is initialised and pointer-aligned.
+        Self::block(unsafe { self.link.read() })
     }
 
-    /// Links `next` as this bucket's overflow.
+    /// Links `next` (an overflow block, or null) as this bucket's overflow.
     ///
     /// # Safety
     /// The bucket is allocated.
     #[inline(always)]
     pub(crate) unsafe fn set_overflow(self, next: Self) {
         // SAFETY: as in `overflow`.
-        unsafe { self.ptr.add(8).cast::<*mut u8>().write(next.ptr) }
+        unsafe { self.link.write(next.as_block()) }
     }
 
     /// The address of key slot `i` (which holds a `K`, or a `*mut K` when keys are boxed).
     #[inline(always)]
     fn key_slot(self, i: usize) -> *mut u8 {
-        self.ptr
+        self.slots
             .wrapping_add(Layout::<K, V>::KEYS + i * Layout::<K, V>::KEY_STRIDE)
     }
 
     /// The address of value slot `i`.
     #[inline(always)]
     fn value_slot(self, i: usize) -> *mut u8 {
-        self.ptr
+        self.slots
             .wrapping_add(Layout::<K, V>::VALUES + i * Layout::<K, V>::VALUE_STRIDE)
     }
 
@@ -486,7 +433,7 @@ impl<K, V> BucketPtr<K, V> {
             } else {
                 self.value_slot(i).cast::<V>().write(value);
             }
-            self.set_tophash(i, top);
+            self.set_tag(i, top);
         }
     }
 
@@ -550,7 +497,7 @@ impl<K, V> BucketPtr<K, V> {
                 self.value_slot(i),
                 Layout::<K, V>::VALUE_SLOT,
             );
-            self.set_tophash(i, from.tophash(from_i));
+            self.set_tag(i, from.tag(from_i));
         }
     }
 }
@@ -560,22 +507,14 @@ impl<K, V> BucketPtr<K, V> {
 /// # Safety
 /// `head` is initialised.
 #[inline(always)]
-pub(crate) unsafe fn is_evacuated<K, V>(head: BucketPtr<K, V>) -> bool {
+pub(crate) unsafe fn is_evacuated<K, V>(head: Bucket<K, V>) -> bool {
     // SAFETY: forwarded.
-    is_evacuated_mark(unsafe { head.tophash(0) })
+    is_evacuated_mark(unsafe { head.tag(0) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn word(bytes: [u8; 8]) -> u64 {
-        u64::from_le_bytes(bytes)
-    }
-
-    fn slots(m: SlotMask) -> Vec<usize> {
-        m.collect()
-    }
 
     #[test]
     fn tophash_never_collides_with_a_mark() {
@@ -588,47 +527,29 @@ mod tests {
     }
 
     #[test]
-    fn live_and_empty_masks_are_exact_for_every_byte() {
-        for b in 0..=255u8 {
-            for pos in 0..8 {
-                let mut bytes = [EMPTY_REST; 8];
-                bytes[pos] = b;
-                let live = slots(match_live(word(bytes)));
-                assert_eq!(live.contains(&pos), b >= MIN_TOPHASH, "byte {b} at {pos}");
-                let empty = slots(match_empty(word(bytes)));
-                assert_eq!(empty.contains(&pos), b < MIN_TOPHASH);
-            }
-        }
-    }
-
-    #[test]
-    fn tag_match_finds_every_true_match() {
-        let bytes = [7, 200, 7, EMPTY_ONE, 9, 7, EMPTY_REST, 255];
-        let found = slots(match_tag(word(bytes), 7));
-        for i in [0, 2, 5] {
-            assert!(found.contains(&i));
-        }
-        assert!(slots(match_tag(word(bytes), 255)).contains(&7));
-        assert!(match_tag(word([5; 8]), 6).is_empty());
-    }
-
-    #[test]
-    fn layout_puts_slots_after_the_header() {
-        // Paired: (key, value) pairs after the header.
+    fn layout_pairs_when_no_padding_is_lost() {
+        // Paired: (key, value) pairs; 8 u64 pairs are exactly two cache lines.
         const { assert!(Layout::<u64, u64>::PAIRED) };
-        assert_eq!(Layout::<u64, u64>::KEYS, 16);
-        assert_eq!(Layout::<u64, u64>::VALUES, 16 + 8);
+        assert_eq!(Layout::<u64, u64>::VALUES, 8);
         assert_eq!(Layout::<u64, u64>::KEY_STRIDE, 16);
-        assert_eq!(Layout::<u64, u64>::SIZE, 144);
-        assert_eq!(Layout::<u8, u8>::SIZE, 32);
+        assert_eq!(Layout::<u64, u64>::SLOTS_SIZE, 128);
+        assert_eq!(Layout::<u64, u64>::OVF_SLOTS, 16);
+        assert_eq!(Layout::<u64, u64>::OVF_SIZE, 144);
+        assert_eq!(Layout::<u8, u8>::SLOTS_SIZE, 16);
         // Go's two arrays when pairs would pad.
         const { assert!(!Layout::<u64, u8>::PAIRED) };
-        assert_eq!(Layout::<u64, u8>::VALUES, 16 + 64);
-        assert_eq!(Layout::<u64, u8>::SIZE, 88);
-        assert_eq!(Layout::<(), ()>::SIZE, 16);
+        assert_eq!(Layout::<u64, u8>::VALUES, 64);
+        assert_eq!(Layout::<u64, u8>::SLOTS_SIZE, 72);
+        assert_eq!(Layout::<(), ()>::SLOTS_SIZE, 0);
+        assert_eq!(Layout::<(), ()>::OVF_SIZE, 16);
         const { assert!(Layout::<[u8; 129], ()>::KEY_BOXED) };
         const { assert!(!Layout::<[u8; 128], ()>::KEY_BOXED) };
         const { assert!(!Layout::<[u8; 129], u8>::PAIRED) };
-        assert_eq!(Layout::<[u8; 129], u8>::VALUES, 16 + 64);
+        assert_eq!(Layout::<[u8; 129], u8>::VALUES, 64);
+        // Over-aligned slots push an overflow block's slots to their alignment.
+        #[repr(align(64))]
+        struct Wide(#[allow(dead_code)] u8);
+        assert_eq!(Layout::<Wide, ()>::OVF_SLOTS, 64);
+        assert_eq!(Layout::<Wide, ()>::OVF_SIZE % 64, 0);
     }
 }

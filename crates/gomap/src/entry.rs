@@ -215,19 +215,10 @@ impl<'a, K, V, S> VacantEntry<'a, K, V, S> {
             key,
             slot,
         } = self;
-        let index = slot.index();
         // SAFETY: the slot was prepared for this hash by `entry`, and the entry has held the map
         // borrowed since, so nothing changed.
-        let bucket = unsafe { map.table.insert_in_slot(hash, slot, key, value) };
-        let head = map.table.head_for(hash);
-        OccupiedEntry::new(
-            map,
-            Position {
-                head,
-                bucket,
-                index,
-            },
-        )
+        let pos = unsafe { map.table.insert_in_slot(hash, slot, key, value) };
+        OccupiedEntry::new(map, pos)
     }
 }
 

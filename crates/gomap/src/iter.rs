@@ -134,7 +134,7 @@ impl<K, V> Iterator for IntoIter<K, V> {
     fn next(&mut self) -> Option<(K, V)> {
         let pos = self.raw.next()?;
         // SAFETY: each live position is yielded once; the table is freed without dropping.
-        Some(unsafe { pos.bucket.take(pos.index) })
+        Some(unsafe { pos.take() })
     }
 
     #[inline]
@@ -203,7 +203,7 @@ impl<K, V> Iterator for Drain<'_, K, V> {
     fn next(&mut self) -> Option<(K, V)> {
         let pos = self.raw.next()?;
         // SAFETY: each live position is yielded once; the table is cleared without dropping.
-        Some(unsafe { pos.bucket.take(pos.index) })
+        Some(unsafe { pos.take() })
     }
 
     #[inline]

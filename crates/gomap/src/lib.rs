@@ -61,9 +61,11 @@
 #![warn(missing_docs)]
 
 mod alloc;
+mod batch;
 mod bucket;
 mod entry;
 mod error;
+mod group;
 pub mod hash;
 mod iter;
 mod map;
@@ -91,6 +93,7 @@ pub use equivalent::Equivalent;
 
 /// The iterators of [`HashMap`], under the names std uses (`gomap::hash_map::Iter`, ...).
 pub mod hash_map {
+    pub use crate::batch::{ContainsMany, GetMany};
     pub use crate::entry::{Entry, OccupiedEntry, VacantEntry};
     pub use crate::iter::{
         Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,

@@ -454,15 +454,9 @@ where
         let key = match found {
             // SAFETY: the position is live.
             Ok(pos) => unsafe { pos.key() },
-            Err(slot) => {
-                let index = slot.index();
-                // SAFETY: the slot was just prepared for this hash, with no change since; the
-                // slot is live afterwards.
-                unsafe {
-                    let bucket = self.map.table.insert_in_slot(hash, slot, value, ());
-                    bucket.key(index)
-                }
-            }
+            // SAFETY: the slot was just prepared for this hash, with no change since; the slot
+            // is live afterwards.
+            Err(slot) => unsafe { self.map.table.insert_in_slot(hash, slot, value, ()).key() },
         };
         // SAFETY: the key is live, and the set stays borrowed for the reference's lifetime.
         unsafe { &*key }
@@ -504,13 +498,9 @@ where
                     value.equivalent(&new),
                     "get_or_insert_with: the new value is not equivalent to the lookup value"
                 );
-                let index = slot.index();
                 // SAFETY: the slot was prepared for this hash; `f` only saw `value`, so the
                 // table did not change since. The slot is live afterwards.
-                unsafe {
-                    let bucket = self.map.table.insert_in_slot(hash, slot, new, ());
-                    bucket.key(index)
-                }
+                unsafe { self.map.table.insert_in_slot(hash, slot, new, ()).key() }
             }
         };
         // SAFETY: the key is live, and the set stays borrowed for the reference's lifetime.
@@ -659,11 +649,7 @@ where
         Q: Hash + Equivalent<T> + ?Sized,
     {
         let map = &mut self.map;
-        if map.table.len() == 0 && map.table.take_emptied() {
-            if let Some(reseed) = map.reseed {
-                reseed(&mut map.hash_builder);
-            }
-        }
+        map.before_insert();
         let hb = &map.hash_builder;
         let hash = hb.hash_one(value);
         let found =

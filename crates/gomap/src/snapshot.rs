@@ -1,7 +1,7 @@
 //! `Snapshot`: every bucket's tophash bytes, for drawing a map's memory layout.
 
-use crate::bucket::BucketPtr;
 use crate::table::RawTable;
+use crate::table::Side;
 
 /// A picture of a map's buckets, from [`HashMap::snapshot`](crate::HashMap::snapshot): enough to
 /// draw the bucket arrays, their overflow chains and the evacuation frontier.
@@ -84,23 +84,18 @@ impl Snapshot {
                 chains: Vec::with_capacity(1 << old_b),
             });
         }
-        table.for_each_chain(|old, _, head: BucketPtr<K, V>| {
-            let mut chain = Chain {
-                initialised: !head.is_null(),
-                released: old && head.is_null(),
-                tophash: Vec::new(),
+        table.for_each_chain(|side, words| {
+            let chain = Chain {
+                initialised: words.is_some_and(|w| !w.is_empty()),
+                released: words.is_none(),
+                tophash: words
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|w| w.to_le_bytes())
+                    .collect(),
             };
-            let mut bucket = head;
-            while !bucket.is_null() {
-                // SAFETY: `for_each_chain` yields initialised heads of this table, and every
-                // bucket of such a chain is initialised.
-                unsafe {
-                    chain.tophash.push(bucket.tophash_word().to_le_bytes());
-                    bucket = bucket.overflow();
-                }
-            }
-            match (&mut snap.old, old) {
-                (Some(o), true) => o.chains.push(chain),
+            match (&mut snap.old, side) {
+                (Some(o), Side::Old) => o.chains.push(chain),
                 _ => snap.buckets.push(chain),
             }
         });

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use crate::bucket::BucketPtr;
 use crate::table::RawTable;
+use crate::table::Side;
 
 /// A summary of a map's internal state, from [`HashMap::stats`](crate::HashMap::stats).
 ///
@@ -84,25 +84,20 @@ impl Stats {
             stats.nevacuate = nevacuate;
             stats.overflow_buckets += old_overflow;
         }
-        table.for_each_chain(|old, _, head: BucketPtr<K, V>| {
-            if head.is_null() {
+        table.for_each_chain(|side, words| {
+            let Some(words) = words else {
                 // An old chain whose memory was released has been evacuated.
-                stats.evacuated += old as usize;
+                stats.evacuated += 1;
                 return;
-            }
-            // SAFETY: `for_each_chain` yields initialised heads of this table.
-            let evacuated = old && unsafe { crate::bucket::is_evacuated(head) };
-            if evacuated {
+            };
+            let Some(&first) = words.first() else {
+                return; // a new bucket not initialised yet
+            };
+            if side == Side::Old && crate::bucket::is_evacuated_mark(first as u8) {
                 stats.evacuated += 1;
                 return;
             }
-            let mut n = 0;
-            let mut bucket = head;
-            while !bucket.is_null() {
-                n += 1;
-                // SAFETY: every bucket of an initialised chain is initialised.
-                bucket = unsafe { bucket.overflow() };
-            }
+            let n = words.len();
             if stats.chain_histogram.len() <= n {
                 stats.chain_histogram.resize(n + 1, 0);
             }

@@ -70,7 +70,7 @@ impl<K, V> Access<K, V> for Owned<K, V> {
     #[inline]
     unsafe fn get(pos: Position<K, V>) -> Self::Item {
         // SAFETY: forwarded; the caller gives the slot up.
-        unsafe { pos.bucket.take(pos.index) }
+        unsafe { pos.take() }
     }
 }
 

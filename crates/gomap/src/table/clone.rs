@@ -7,9 +7,10 @@
 //! counting the entries cloned so far. If a `Clone` panics, the partial clone is a valid table
 //! holding exactly those entries, and dropping it drops each once.
 
-use super::RawTable;
-use crate::alloc::alloc_array;
-use crate::bucket::{match_live, BucketPtr, EVACUATED_EMPTY};
+use super::{bucket_count_checked, Growth, RawTable, Side};
+use crate::alloc::{alloc_array, spares, take_block, RawArray};
+use crate::bucket::{Bucket, BUCKET_SLOTS, EVACUATED_EMPTY, MIN_TOPHASH};
+use crate::group::match_live;
 
 impl<K, V> RawTable<K, V> {
     /// A copy of this table with every entry cloned by `clone`.
@@ -18,134 +19,103 @@ impl<K, V> RawTable<K, V> {
         if !self.is_allocated() {
             return out;
         }
-        out.buckets = alloc_array::<K, V>(self.num_buckets(), true).unwrap_or_else(|e| e.handle());
-        out.b = self.b;
-        out.set_limits();
-        if self.is_growing() {
-            out.old = alloc_array::<K, V>(self.old_count(), true).unwrap_or_else(|e| e.handle());
-            out.old_b = self.old_b;
-            out.nevacuate = self.nevacuate;
-        }
-        out.pending_shrink = self.pending_shrink;
-        out.emptied = self.emptied;
-        let units_mask = if self.is_growing() {
-            self.units() - 1
-        } else {
-            0
+        let alloc_like = |arr: RawArray, b: u8| {
+            let n = bucket_count_checked(b).expect("the original has this many buckets");
+            // SAFETY: `arr` is a live array of this table.
+            let spares = unsafe { spares(arr) };
+            alloc_array(&Self::SHAPE, n, spares, true).unwrap_or_else(|e| e.handle())
         };
-        for t in 0..self.num_chains() {
-            let mut from_old = false;
-            if self.is_growing() {
-                let i = t & (self.old_count() - 1);
-                if i == t && i & units_mask >= self.nevacuate {
-                    // SAFETY: an old head at or past `nevacuate` is initialised, and the clone's
-                    // old array has the same count.
-                    unsafe {
-                        let head = self.old_bucket(i);
-                        if crate::bucket::is_evacuated(head) {
+        out.install(alloc_like(self.current(), self.b()), self.b());
+        let from = self.arrays();
+        if let Some(g) = &self.growth {
+            let mut h = Growth::new();
+            if from.growing() {
+                h.old = alloc_like(g.old, g.old_b);
+                h.old_b = g.old_b;
+                h.nevacuate = g.nevacuate;
+            }
+            h.pending_shrink = g.pending_shrink;
+            if h.in_use() {
+                out.growth = Some(h);
+            }
+        }
+        let to = out.arrays();
+        for t in 0..from.num_chains() {
+            if from.growing() {
+                let i = t & ((1usize << from.old_b) - 1);
+                if i == t {
+                    if (i & from.units_mask) < from.nevacuate {
+                        // Moved, and possibly released: the clone gets plain evacuated marks.
+                        // SAFETY: the clone's old array has this index.
+                        unsafe {
+                            to.old_bucket(i)
+                                .set_tag_word(u64::from_ne_bytes([EVACUATED_EMPTY; 8]))
+                        };
+                    } else {
+                        let head = from.old_bucket(i);
+                        // SAFETY: an old head at or past `nevacuate` is initialised.
+                        if unsafe { crate::bucket::is_evacuated(head) } {
                             // Copy the marks before cloning what moved, so the clone's iteration
                             // (and drop) sees the new buckets this chain fed.
-                            copy_marks(head, out.old_bucket(i));
-                        } else {
-                            from_old = true;
+                            // SAFETY: both heads are initialised; the source holds only marks.
+                            unsafe { to.old_bucket(i).set_tag_word(head.tag_word()) };
                         }
                     }
-                } else if i == t {
-                    // Moved, and possibly released: the clone gets plain evacuated marks.
-                    for s in 0..crate::bucket::BUCKET_SLOTS {
-                        // SAFETY: the clone's old array has this index.
-                        unsafe { out.old_bucket(i).set_tophash(s, EVACUATED_EMPTY) };
-                    }
                 }
             }
-            let (src, dst) = if from_old {
-                // SAFETY: `t` is an old index, as checked above.
-                unsafe { (self.old_bucket(t), out.old_bucket(t)) }
-            } else {
-                let src = self.chain_at_for_clone(t);
-                if src.is_null() {
-                    continue;
-                }
-                // SAFETY: `t < 2^b` when `chain_at_for_clone` yields a bucket, and both tables'
-                // current arrays have `2^b` buckets.
-                (src, unsafe { out.bucket(t) })
+            // SAFETY: `t < num_chains()` of this live, unchanged table.
+            let Some((side, src)) = (unsafe { from.chain_at(t) }) else {
+                continue;
+            };
+            let (dst, arr) = match side {
+                Side::Old => (to.old_bucket(t), to.old),
+                Side::Current => (to.cur_bucket(t), to.cur),
             };
             // SAFETY: `src` is an initialised chain of `self`; `dst` is the zeroed head of the
-            // same chain in `out`.
-            unsafe { out.clone_chain(src, dst, from_old, &mut clone) };
+            // same chain in `out`, in array `arr`.
+            unsafe { out.clone_chain(src, dst, arr, &mut clone) };
         }
+        out.set_limits();
         out
-    }
-
-    /// The current-array bucket iteration visits at index `t`, or null (see `iter::chain_at`).
-    fn chain_at_for_clone(&self, t: usize) -> BucketPtr<K, V> {
-        if self.is_growing() {
-            let i = t & (self.old_count() - 1);
-            // SAFETY: `i` is an old index.
-            if !unsafe { self.old_moved(i) } {
-                return BucketPtr::null();
-            }
-        }
-        if t >> self.b != 0 {
-            return BucketPtr::null();
-        }
-        // SAFETY: `t < 2^b` and its source has moved (or the table is not growing).
-        unsafe { self.bucket(t) }
     }
 
     /// Clones chain `src` (of another table) into this table's zeroed head `dst`, slot for slot,
     /// counting entries into `len` as they are written.
     ///
     /// # Safety
-    /// `src` is an initialised chain; `dst` is a zeroed head of this table, in the old array when
-    /// `old`.
+    /// `src` is an initialised chain; `dst` is a zeroed head of this table in array `arr`.
     unsafe fn clone_chain(
         &mut self,
-        mut src: BucketPtr<K, V>,
-        mut dst: BucketPtr<K, V>,
-        old: bool,
+        mut src: Bucket<K, V>,
+        mut dst: Bucket<K, V>,
+        arr: RawArray,
         clone: &mut impl FnMut(&K, &V) -> (K, V),
     ) {
         loop {
             // SAFETY: the caller's contract; live source slots hold entries, and each is written
             // into the same, still empty slot of `dst` before its tophash makes it live.
             unsafe {
-                for s in match_live(src.tophash_word()) {
+                let word = src.tag_word();
+                for s in match_live(word) {
                     let (k, v) = clone(&*src.key(s), &*src.value(s));
-                    dst.write(s, src.tophash(s), k, v);
+                    dst.write(s, src.tag(s), k, v);
                     self.len += 1;
                 }
                 // Empty marks (EMPTY_ONE vs EMPTY_REST) are copied too, for an identical layout.
-                for s in 0..crate::bucket::BUCKET_SLOTS {
-                    let top = src.tophash(s);
-                    if top < crate::bucket::MIN_TOPHASH {
-                        dst.set_tophash(s, top);
+                for s in 0..BUCKET_SLOTS {
+                    let top = src.tag(s);
+                    if top < MIN_TOPHASH {
+                        dst.set_tag(s, top);
                     }
                 }
                 src = src.overflow();
                 if src.is_null() {
                     return;
                 }
-                let next = self.pool.take();
+                let next = Bucket::block(take_block(&Self::SHAPE, arr));
                 dst.set_overflow(next);
-                if old {
-                    self.old_noverflow += 1;
-                } else {
-                    self.noverflow += 1;
-                }
                 dst = next;
             }
         }
-    }
-}
-
-/// Copies the tophash bytes of an evacuated old head (all marks, no entries).
-///
-/// # Safety
-/// Both are initialised heads; `from` is evacuated.
-unsafe fn copy_marks<K, V>(from: BucketPtr<K, V>, to: BucketPtr<K, V>) {
-    for s in 0..crate::bucket::BUCKET_SLOTS {
-        // SAFETY: forwarded.
-        unsafe { to.set_tophash(s, from.tophash(s)) };
     }
 }

@@ -20,6 +20,15 @@
 //! [`RawTable::try_reserve`] grows straight to the size it needs (up to 64x in one grow) and
 //! [`RawTable::shrink_to`] shrinks in steps of up to 64x, each step incremental.
 //!
+//! **Ending a grow is O(1) too.** The old array's tags, links and slots go back to the OS piece
+//! by piece as `nevacuate` passes them (`release_evacuated`). Its overflow blocks cannot: they are
+//! scattered over its spare region and chunks, and in use until the last chain moves. So a large
+//! finished old array is *retired*: each later write hands 256 KiB of its overflow memory back,
+//! and the array is freed when nothing is left mapped (`retire_step`).
+//!
+//! The hasher is passed as `&dyn Fn(&K) -> u64`: growth code is compiled once per map type, not
+//! once per call site's closure (hashbrown does the same).
+//!
 //! **Panics.** Evacuating a unit calls the user's `Hash`. Entries are *copied* to their
 //! destinations and their old slots marked; a [`TagLog`] on the stack remembers each moved
 //! entry's original tophash. If `Hash` panics, [`Rollback`] restores the old tophash bytes from
@@ -27,120 +36,189 @@
 
 use core::mem::{self, ManuallyDrop};
 
-use super::{bucket_count_checked, RawTable};
-use crate::alloc::{alloc_array, array_layout, release_floor, release_pages};
-use crate::bucket::{
-    is_evacuated, match_empty, match_live, BucketPtr, Layout, BUCKET_SLOTS, EMPTY_ONE,
-    EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y,
+use super::{bucket_count_checked, Growth, RawTable};
+use crate::alloc::{
+    alloc_array, ensure_blocks, forget_overflow, free_array, give_back_block, noverflow,
+    overflow_regions, release_floor, release_pages, spares_for, RawArray,
 };
-use crate::table::{log2_buckets_for, over_load_factor};
+use crate::bucket::{
+    is_evacuated, Bucket, Layout, BUCKET_SLOTS, EMPTY_ONE, EVACUATED_EMPTY, EVACUATED_X,
+    EVACUATED_Y,
+};
+use crate::group::{match_empty, match_live};
+use crate::table::{log2_buckets_for, over_load_factor, too_many_overflow_buckets};
 use crate::TryReserveError;
 
 /// The largest change of size one grow makes: `2^MAX_STEP` = 64 times larger or smaller. It
 /// bounds the work of evacuating one unit (64 destinations, or 64 source chains).
 pub(crate) const MAX_STEP: u8 = 6;
 
+/// How much memory one write hands back to the OS (evacuated old-array pieces, or a retired
+/// array's overflow memory): ~10-15 us of `madvise` here.
+const PIECE: usize = 256 << 10;
+
+/// Old arrays smaller than this are freed at once (their pages cost little to unmap).
+const MIN_RELEASE: usize = 1 << 20;
+
+/// The hasher as the growth code takes it.
+pub(crate) type DynHasher<'a, K> = &'a dyn Fn(&K) -> u64;
+
 impl<K, V> RawTable<K, V> {
+    fn g(&self) -> &Growth {
+        self.growth.as_ref().expect("growth state")
+    }
+
+    fn g_mut(&mut self) -> &mut Growth {
+        self.growth.as_mut().expect("growth state")
+    }
+
+    fn old_b(&self) -> u8 {
+        self.g().old_b
+    }
+
+    /// The old array's bucket count (growing only).
+    fn old_count(&self) -> usize {
+        1usize << self.old_b()
+    }
+
     /// Units of evacuation: old chains when growing or keeping the size, new buckets when
     /// shrinking.
     #[inline(always)]
     pub(super) fn units(&self) -> usize {
-        1usize << self.b.min(self.old_b)
-    }
-
-    /// The unit old chain `i` belongs to.
-    #[inline(always)]
-    fn unit_of(&self, i: usize) -> usize {
-        i & (self.units() - 1)
+        1usize << self.b().min(self.old_b())
     }
 
     /// Starts the grow Go starts on an insert: doubling when the new key would pass the load
-    /// factor, same size (compacting) when overflow buckets piled up. O(1).
+    /// factor, same size (compacting) when overflow buckets piled up. O(1). Returns false when
+    /// neither holds (a stale threshold, now recomputed).
     #[cold]
     #[inline(never)]
-    pub(super) fn start_load_grow(&mut self) {
-        let new_b = if over_load_factor(self.len + 1, self.b) {
-            self.b + 1
+    pub(super) fn start_load_grow(&mut self) -> bool {
+        let b = self.b();
+        let new_b = if over_load_factor(self.len + 1, b) {
+            b + 1
+        } else if too_many_overflow_buckets(self.noverflow(), b) {
+            b
         } else {
-            self.b
+            self.set_limits();
+            return false;
         };
-        self.pending_shrink = None;
-        self.start_grow_to(new_b).unwrap_or_else(|e| e.handle());
+        if let Some(g) = &mut self.growth {
+            g.pending_shrink = None;
+        }
+        self.start_grow_to(new_b, None)
+            .unwrap_or_else(|e| e.handle());
+        true
     }
 
     /// Installs an uninitialised array of `2^new_b` buckets and keeps the current one as the old
-    /// array. O(1): nothing moves and nothing is zeroed.
-    fn start_grow_to(&mut self, new_b: u8) -> Result<(), TryReserveError> {
+    /// array. O(1): nothing moves and nothing is zeroed. `load`, when given, sizes the new
+    /// array's spare overflow blocks for that many entries (see `alloc::spares_for`).
+    fn start_grow_to(&mut self, new_b: u8, load: Option<usize>) -> Result<(), TryReserveError> {
         debug_assert!(!self.is_growing() && self.is_allocated());
-        debug_assert!(new_b.abs_diff(self.b) <= MAX_STEP);
-        let new = alloc_array::<K, V>(bucket_count_checked(new_b)?, false)?;
-        self.old = mem::replace(&mut self.buckets, new);
-        self.old_b = mem::replace(&mut self.b, new_b);
-        self.old_noverflow = mem::replace(&mut self.noverflow, 0);
-        self.nevacuate = 0;
-        self.set_limits();
+        debug_assert!(new_b.abs_diff(self.b()) <= MAX_STEP);
+        let spares = spares_for(new_b, load);
+        let new = alloc_array(&Self::SHAPE, bucket_count_checked(new_b)?, spares, false)?;
+        let old = self.current();
+        let old_b = self.b();
+        let g = self.growth.get_or_insert_with(Growth::new);
+        if !g.retiring.is_null() {
+            // A grow right after another (reserve, shrink): no time left to spread the release.
+            // SAFETY: the retiring array holds no entries and nothing links into it.
+            unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
+            g.retiring = RawArray::NULL;
+        }
+        g.old = old;
+        g.old_b = old_b;
+        g.nevacuate = 0;
+        g.released = 0;
+        self.install(new, new_b);
         Ok(())
     }
 
     /// Before a write of `hash`: Go's `growWork` (evacuate the unit holding the key, then the
-    /// unit at `nevacuate`), or the next step of a pending shrink.
-    #[inline]
+    /// unit at `nevacuate`), the next step of a pending shrink, or handing back a piece of a
+    /// retired array. Free when there is no growth state.
+    #[inline(always)]
     pub(super) fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+        if self.growth.is_some() {
+            self.write_work(hash, hasher);
+        }
+    }
+
+    /// Out of line: a write pays a call only while growth state exists.
+    #[inline(never)]
+    fn write_work(&mut self, hash: u64, hasher: DynHasher<'_, K>) {
         if self.is_growing() {
             self.grow_work(hash, hasher);
-        } else if self.pending_shrink.is_some() {
+        } else if self.queued_shrink().is_some() {
             self.continue_shrink();
             if self.is_growing() {
                 self.grow_work(hash, hasher);
             }
         }
+        self.retire_step();
+        if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
+            self.growth = None;
+        }
     }
 
-    /// Out of line: a write pays a call only while growing, and the hot path stays small.
-    #[inline(never)]
-    pub(super) fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
-        let unit = self.unit_of(hash as usize & (self.old_count() - 1));
+    /// Evacuates the unit holding `hash`'s old chain, then the unit at `nevacuate`.
+    pub(super) fn grow_work(&mut self, hash: u64, hasher: DynHasher<'_, K>) {
+        let unit = hash as usize & (self.old_count() - 1) & (self.units() - 1);
         self.evacuate(unit, hasher);
         if self.is_growing() {
-            self.evacuate(self.nevacuate, hasher);
+            self.evacuate(self.g().nevacuate, hasher);
         }
     }
 
     /// Evacuates every unit that has not moved yet, including further steps of a pending
-    /// shrink.
+    /// shrink, and frees a retired array.
     pub(crate) fn finish_growth(&mut self, hasher: impl Fn(&K) -> u64) {
+        let hasher: DynHasher<'_, K> = &hasher;
         loop {
             while self.is_growing() {
-                self.evacuate(self.nevacuate, &hasher);
+                self.evacuate(self.g().nevacuate, hasher);
             }
-            if self.pending_shrink.is_none() {
-                return;
+            if self.queued_shrink().is_none() {
+                break;
             }
             self.continue_shrink();
+        }
+        if let Some(g) = &mut self.growth {
+            if !g.retiring.is_null() {
+                // SAFETY: the retiring array holds no entries and nothing links into it.
+                unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
+                g.retiring = RawArray::NULL;
+            }
+        }
+        if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
+            self.growth = None;
         }
     }
 
     /// Starts the next step of a pending shrink, or drops it when it is no longer wanted.
     #[cold]
     fn continue_shrink(&mut self) {
-        let Some(target) = self.pending_shrink else {
+        let Some(target) = self.queued_shrink() else {
             return;
         };
-        let floor = log2_buckets_for(self.len).unwrap_or(self.b);
-        let step = target.max(floor).max(self.b.saturating_sub(MAX_STEP));
-        if step >= self.b || self.start_grow_to(step).is_err() {
-            self.pending_shrink = None;
+        let b = self.b();
+        let floor = log2_buckets_for(self.len).unwrap_or(b);
+        let step = target.max(floor).max(b.saturating_sub(MAX_STEP));
+        if step >= b || self.start_grow_to(step, Some(self.len)).is_err() {
+            self.g_mut().pending_shrink = None;
         }
     }
 
     /// Evacuates unit `u` (if it has not moved) and advances `nevacuate`.
-    fn evacuate(&mut self, u: usize, hasher: &impl Fn(&K) -> u64) {
-        // SAFETY: growing, and `u < units <= 2^old_b`.
-        let moved = unsafe { self.old_moved(u) };
+    fn evacuate(&mut self, u: usize, hasher: DynHasher<'_, K>) {
+        // SAFETY: growing, `u < units <= 2^old_b`, and the arrays are this table's.
+        let moved = unsafe { self.arrays().old_moved(u) };
         if !moved {
             self.evacuate_unit(u, hasher);
         }
-        if u == self.nevacuate {
+        if u == self.g().nevacuate {
             self.advance_evacuation_mark();
         }
     }
@@ -149,8 +227,8 @@ impl<K, V> RawTable<K, V> {
     /// stride) triples.
     #[inline]
     fn unit_shape(&self, u: usize) -> ((usize, usize, usize), (usize, usize, usize)) {
-        let (old_count, new_count) = (self.old_count(), 1usize << self.b);
-        if self.b >= self.old_b {
+        let (old_count, new_count) = (self.old_count(), self.mask + 1);
+        if self.b() >= self.old_b() {
             ((u, 1, 0), (u, new_count / old_count, old_count))
         } else {
             ((u, old_count / new_count, new_count), (u, 1, 0))
@@ -160,8 +238,8 @@ impl<K, V> RawTable<K, V> {
     /// Evacuates unit `u`, with room for `N` destination cursors on the stack (2 covers
     /// doubling, same-size and shrinking grows; reserve's larger steps take 64).
     #[inline(never)]
-    fn evacuate_unit(&mut self, u: usize, hasher: &impl Fn(&K) -> u64) {
-        if self.b <= self.old_b + 1 {
+    fn evacuate_unit(&mut self, u: usize, hasher: DynHasher<'_, K>) {
+        if self.b() <= self.old_b() + 1 {
             self.evacuate_unit_with::<2>(u, hasher);
         } else {
             self.evacuate_unit_with::<{ 1 << MAX_STEP }>(u, hasher);
@@ -169,33 +247,40 @@ impl<K, V> RawTable<K, V> {
     }
 
     #[inline(always)]
-    fn evacuate_unit_with<const N: usize>(&mut self, u: usize, hasher: &impl Fn(&K) -> u64) {
+    fn evacuate_unit_with<const N: usize>(&mut self, u: usize, hasher: DynHasher<'_, K>) {
         let ((src0, nsrc, src_stride), (dst0, ndst, dst_stride)) = self.unit_shape(u);
         debug_assert!(ndst <= N);
-        let mut cursors = [(BucketPtr::<K, V>::null(), 0usize); N];
+        let arrays = self.arrays();
+        let mut cursors = [(Bucket::<K, V>::null(), 0usize); N];
         for (d, cursor) in cursors.iter_mut().enumerate().take(ndst) {
-            // SAFETY: destination indices are below 2^b; this unit alone feeds them and has not
-            // moved, so they are not initialised yet.
-            let dest = unsafe { self.bucket(dst0 + d * dst_stride) };
+            // Destination indices are below 2^b; this unit alone feeds them and has not moved,
+            // so they are not initialised yet.
+            let dest = arrays.cur_bucket(dst0 + d * dst_stride);
             // SAFETY: allocated.
             unsafe { dest.init() };
             *cursor = (dest, 0);
         }
-        let old_b = self.old_b;
+        let old_b = arrays.old_b;
         let mut guard = Rollback {
             table: self,
             unit: u,
             log: TagLog::new(),
             armed: true,
         };
+        let mut moved_overflow = 0;
         for m in 0..nsrc {
-            // SAFETY: source indices are below 2^old_b; old chains are initialised.
-            let mut bucket = unsafe { guard.table.old_bucket(src0 + m * src_stride) };
+            // Source indices are below 2^old_b; old chains are initialised.
+            let mut bucket = arrays.old_bucket(src0 + m * src_stride);
+            let mut first = true;
             while !bucket.is_null() {
+                if !first {
+                    moved_overflow += 1;
+                }
+                first = false;
                 // SAFETY: `bucket` is in an initialised old chain; live slots hold entries; the
                 // destination cursors point at fresh, initialised buckets.
                 unsafe {
-                    let word = bucket.tophash_word();
+                    let word = bucket.tag_word();
                     for s in match_live(word) {
                         let d = if ndst > 1 {
                             (hasher(&*bucket.key(s)) >> old_b) as usize & (ndst - 1)
@@ -209,16 +294,16 @@ impl<K, V> RawTable<K, V> {
                         }
                         cursor.0.copy_from(cursor.1, bucket, s);
                         cursor.1 += 1;
-                        guard.log.push(bucket.tophash(s));
+                        guard.log.push(bucket.tag(s));
                         let mark = if d < ndst / 2 || ndst == 1 {
                             EVACUATED_X
                         } else {
                             EVACUATED_Y
                         };
-                        bucket.set_tophash(s, mark);
+                        bucket.set_tag(s, mark);
                     }
                     for s in match_empty(word) {
-                        bucket.set_tophash(s, EVACUATED_EMPTY);
+                        bucket.set_tag(s, EVACUATED_EMPTY);
                     }
                     bucket = bucket.overflow();
                 }
@@ -226,71 +311,124 @@ impl<K, V> RawTable<K, V> {
         }
         guard.armed = false;
         drop(guard);
-        // Commit: the old chains' overflow buckets go back to the pool.
-        for m in 0..nsrc {
-            // SAFETY: as above; once the head's link is cleared nothing links to the overflow
-            // buckets given back.
-            unsafe {
-                let head = self.old_bucket(src0 + m * src_stride);
-                let mut next = head.overflow();
-                head.set_overflow(BucketPtr::null());
-                while !next.is_null() {
-                    let after = next.overflow();
-                    self.pool.give_back(next);
-                    self.old_noverflow -= 1;
-                    next = after;
-                }
-            }
-        }
+        // Commit: the old chains' overflow blocks stay where they are (they die with the old
+        // array) but no longer count as linked.
+        // SAFETY: the old array is live and its chains linked these blocks.
+        unsafe { forget_overflow(arrays.old, moved_overflow) };
     }
 
     /// Go's `advanceEvacuationMark`: moves `nevacuate` past evacuated units (at most 1024 at a
     /// time), and ends the grow when every unit has moved.
     fn advance_evacuation_mark(&mut self) {
-        self.nevacuate += 1;
         let units = self.units();
-        let stop = (self.nevacuate + 1024).min(units);
-        // SAFETY: indices below the unit count; old heads are initialised.
-        while self.nevacuate != stop && unsafe { is_evacuated(self.old_bucket(self.nevacuate)) } {
-            self.nevacuate += 1;
+        let arrays = self.arrays();
+        let g = self.g_mut();
+        g.nevacuate += 1;
+        let stop = (g.nevacuate + 1024).min(units);
+        // SAFETY: indices below the unit count; old heads at or past `nevacuate` are initialised.
+        while g.nevacuate != stop && unsafe { is_evacuated(arrays.old_bucket(g.nevacuate)) } {
+            g.nevacuate += 1;
         }
-        if self.nevacuate == units {
-            debug_assert_eq!(self.old_noverflow, 0);
-            self.release_old_array();
+        if g.nevacuate == units {
+            self.end_grow();
         } else {
             self.release_evacuated();
         }
     }
 
+    /// Every unit has moved: the old array is freed, or retired when it is large (see the
+    /// module comment).
+    fn end_grow(&mut self) {
+        let old_n = self.old_count();
+        let g = self.growth.as_mut().expect("growing");
+        let old = mem::replace(&mut g.old, RawArray::NULL);
+        // SAFETY: the old array is live; nothing reads it any more.
+        debug_assert_eq!(unsafe { noverflow(old) }, 0);
+        g.nevacuate = 0;
+        g.released = 0;
+        // SAFETY: as above.
+        let bytes = unsafe { crate::alloc::array_bytes(&Self::SHAPE, old, old_n) };
+        if bytes >= MIN_RELEASE && g.retiring.is_null() {
+            g.retiring = old;
+            g.retiring_n = old_n;
+            g.retired_bytes = 0;
+        } else {
+            // SAFETY: every unit has moved: nothing points into the old array any more.
+            unsafe { free_array(&Self::SHAPE, old, old_n) };
+        }
+    }
+
+    /// Hands the next piece of a retired array's overflow memory back to the OS, and frees the
+    /// array once all of it is back.
+    fn retire_step(&mut self) {
+        let Some(g) = &mut self.growth else {
+            return;
+        };
+        if g.retiring.is_null() {
+            return;
+        }
+        let (from, to) = (g.retired_bytes, g.retired_bytes + PIECE);
+        let mut seen = 0;
+        // SAFETY: the retiring array is live, holds no entries, and is never read again.
+        unsafe {
+            overflow_regions(&Self::SHAPE, g.retiring, g.retiring_n, |start, end| {
+                let len = end as usize - start as usize;
+                let (lo, hi) = (from.max(seen), to.min(seen + len));
+                if lo < hi {
+                    let piece = start.add(lo - seen);
+                    release_pages(release_floor(piece).max(start), start.add(hi - seen));
+                }
+                seen += len;
+            });
+        }
+        g.retired_bytes = to;
+        if to >= seen {
+            // SAFETY: as above.
+            unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
+            g.retiring = RawArray::NULL;
+        }
+    }
+
     /// Hands the old array's memory below `nevacuate` back to the OS, 256 KiB at a time, so that
     /// freeing the array at the end of the grow does not stall (see `alloc::release_pages`).
-    /// Nothing reads an old head below `nevacuate` (see `old_moved`).
+    /// Nothing reads an old head below `nevacuate` (see `Arrays::old_moved`).
     fn release_evacuated(&mut self) {
-        const PIECE: usize = 256 << 10;
-        const MIN_ARRAY: usize = 1 << 20;
-        let size = Layout::<K, V>::SIZE;
+        let per_bucket = 16 + Layout::<K, V>::SLOTS_SIZE;
         let old_count = self.old_count();
-        if old_count.saturating_mul(size) < MIN_ARRAY {
+        if old_count.saturating_mul(per_bucket) < MIN_RELEASE {
             return;
         }
         let units = self.units();
         let sources = old_count / units;
-        if (self.nevacuate - self.released) * size * sources < PIECE {
+        let g = self.g();
+        let (released, nevacuate, old) = (g.released, g.nevacuate, g.old);
+        if (nevacuate - released) * per_bucket * sources < PIECE {
             return;
         }
-        for m in 0..sources {
-            let first = m * units;
-            // SAFETY: the ranges lie inside the old array; their units have all moved, and
-            // nothing reads an old head below `nevacuate`.
-            unsafe {
-                let base = self.old.add(first * size);
-                // Start where the previous piece's (rounded-down) end stopped, so no page
-                // between two pieces is left behind; never before the array itself.
-                let from = release_floor(base.add(self.released * size)).max(base);
-                release_pages(from, base.add(self.nevacuate * size));
+        // The three regions of the old array, as (start, bytes per bucket).
+        let regions = [
+            (old.tags.cast::<u8>(), 8),
+            (old.links(old_count).cast::<u8>(), 8),
+            (old.slots, Layout::<K, V>::SLOTS_SIZE),
+        ];
+        for (region, size) in regions {
+            if size == 0 {
+                continue;
+            }
+            for m in 0..sources {
+                let first = m * units;
+                // SAFETY: the ranges lie inside the old array's region; their units have all
+                // moved, and nothing reads an old bucket below `nevacuate`.
+                unsafe {
+                    let base = region.add(first * size);
+                    // Start where the previous piece's (rounded-down) end stopped, so no page
+                    // between two pieces is left behind; never before the region itself.
+                    let from = release_floor(base.add(released * size)).max(base);
+                    release_pages(from, base.add(nevacuate * size));
+                }
             }
         }
-        self.released = self.nevacuate;
+        self.g_mut().released = nevacuate;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -298,31 +436,39 @@ impl<K, V> RawTable<K, V> {
     // -----------------------------------------------------------------------------------------
 
     /// Makes room for `additional` more entries: the array reaches its final size now (O(1),
-    /// evacuated by later writes), so the next `additional` inserts start no grow.
+    /// evacuated by later writes), so the next `additional` inserts start no grow, and enough
+    /// overflow blocks are set aside that they do not allocate either (for keys that hash at
+    /// random).
     ///
-    /// Finishes a grow already under way first (O(old buckets)), and rebuilds at once when the
-    /// array must grow more than `2^MAX_STEP` times (then the entries are few next to the
-    /// request: fewer than 1/64 of it).
+    /// Finishes a grow already under way first (O(old buckets)) when the array must grow past
+    /// it, and rebuilds at once when the array must grow more than `2^MAX_STEP` times (then the
+    /// entries are few next to the request: fewer than 1/64 of it).
     pub(crate) fn try_reserve(
         &mut self,
         additional: usize,
         hasher: impl Fn(&K) -> u64,
     ) -> Result<(), TryReserveError> {
+        let hasher: DynHasher<'_, K> = &hasher;
         let need = self
             .len
             .checked_add(additional)
             .ok_or(TryReserveError::CapacityOverflow)?;
         if need <= self.capacity() {
-            return Ok(());
+            return self.reserve_blocks(need);
         }
         let new_b = log2_buckets_for(need)?;
-        if self.is_allocated() && new_b <= self.b {
+        if self.is_allocated() && new_b <= self.b() {
             // The array is large enough: only a queued shrink made `capacity()` smaller. Shrink
-            // less (or not at all); nothing moves.
-            self.pending_shrink = (new_b < self.b).then_some(new_b);
-            return Ok(());
+            // less (or not at all); nothing moves. (A shrink still queued allocates its smaller
+            // array when it starts, on a later write.)
+            let b = self.b();
+            self.g_mut().pending_shrink = (new_b < b).then_some(new_b);
+            if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
+                self.growth = None;
+            }
+            return self.reserve_blocks(need);
         }
-        array_layout::<K, V>(bucket_count_checked(new_b)?)?;
+        bucket_count_checked(new_b)?;
         if self.len == 0 {
             // Nothing to move: replace the storage outright.
             let fresh = Self::try_with_capacity(need)?;
@@ -330,18 +476,29 @@ impl<K, V> RawTable<K, V> {
             *self = fresh;
             return Ok(());
         }
-        self.pending_shrink = None;
-        self.finish_growth(&hasher);
-        if need <= self.capacity() {
+        if let Some(g) = &mut self.growth {
+            g.pending_shrink = None;
+        }
+        self.finish_growth(hasher);
+        if new_b <= self.b() {
             // The grow just finished made room enough.
+            return self.reserve_blocks(need);
+        }
+        if new_b - self.b() <= MAX_STEP {
+            self.start_grow_to(new_b, Some(need))
+        } else {
+            self.rebuild(new_b, need, hasher)
+        }
+    }
+
+    /// Sets aside the overflow blocks `need` entries in the current array are expected to use.
+    fn reserve_blocks(&mut self, need: usize) -> Result<(), TryReserveError> {
+        if !self.is_allocated() {
             return Ok(());
         }
-        debug_assert!(new_b > self.b);
-        if new_b - self.b <= MAX_STEP {
-            self.start_grow_to(new_b)
-        } else {
-            self.rebuild(new_b, &hasher)
-        }
+        let want = spares_for(self.b(), Some(need)).saturating_sub(self.noverflow());
+        // SAFETY: the current array is allocated (checked by the callers).
+        unsafe { ensure_blocks(&Self::SHAPE, self.current(), want) }
     }
 
     /// Shrinks the array as far as `min_capacity` (and the entries) allow, in incremental steps
@@ -359,24 +516,32 @@ impl<K, V> RawTable<K, V> {
             return;
         };
         // Shrinking only: a target at or above the size already heading for is a no-op (std).
-        let heading_for = self.pending_shrink.map_or(self.b, |t| t.min(self.b));
+        let heading_for = self.queued_shrink().map_or(self.b(), |t| t.min(self.b()));
         if !self.is_allocated() || new_b >= heading_for {
             return;
         }
-        self.pending_shrink = Some(new_b);
+        self.growth.get_or_insert_with(Growth::new).pending_shrink = Some(new_b);
         if !self.is_growing() {
             self.continue_shrink();
+        }
+        if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
+            self.growth = None;
         }
     }
 
     /// Moves every entry into a fresh array of `2^new_b` buckets, all at once. The copy is made
     /// before anything changes, so a panicking `hasher` leaves the table as it was.
-    fn rebuild(&mut self, new_b: u8, hasher: &impl Fn(&K) -> u64) -> Result<(), TryReserveError> {
+    fn rebuild(
+        &mut self,
+        new_b: u8,
+        need: usize,
+        hasher: DynHasher<'_, K>,
+    ) -> Result<(), TryReserveError> {
         debug_assert!(!self.is_growing() && !over_load_factor(self.len, new_b));
         let mut fresh = ManuallyDrop::new(Self::new());
-        fresh.buckets = alloc_array::<K, V>(bucket_count_checked(new_b)?, true)?;
-        fresh.b = new_b;
-        fresh.set_limits();
+        let spares = spares_for(new_b, Some(need));
+        let arr = alloc_array(&Self::SHAPE, bucket_count_checked(new_b)?, spares, true)?;
+        fresh.install(arr, new_b);
         struct FreeOnUnwind<'a, K, V>(&'a mut RawTable<K, V>);
         impl<K, V> Drop for FreeOnUnwind<'_, K, V> {
             fn drop(&mut self) {
@@ -390,7 +555,7 @@ impl<K, V> RawTable<K, V> {
             // becomes the only one (below).
             unsafe {
                 let hash = hasher(&*pos.key());
-                let head = guard.0.bucket(hash as usize & guard.0.mask());
+                let head = guard.0.head_for(hash);
                 let (bucket, index) = guard.0.append_slot(head);
                 bucket.copy_from(index, pos.bucket, pos.index);
             }
@@ -407,7 +572,7 @@ impl<K, V> RawTable<K, V> {
     ///
     /// # Safety
     /// `head` is an initialised head of this table.
-    unsafe fn append_slot(&mut self, head: BucketPtr<K, V>) -> (BucketPtr<K, V>, usize) {
+    unsafe fn append_slot(&mut self, head: Bucket<K, V>) -> (Bucket<K, V>, usize) {
         let mut bucket = head;
         // SAFETY: the chain is initialised.
         unsafe {
@@ -418,7 +583,7 @@ impl<K, V> RawTable<K, V> {
                 }
                 bucket = next;
             }
-            let used = match_live(bucket.tophash_word()).count();
+            let used = match_live(bucket.tag_word()).count();
             if used < BUCKET_SLOTS {
                 (bucket, used)
             } else {
@@ -470,7 +635,7 @@ impl TagLog {
 /// overwritten: moved entries by `EVACUATED_X`/`EVACUATED_Y` (the n-th such mark, in source
 /// order, gets back the n-th logged tag), empty slots by `EVACUATED_EMPTY` (which goes back to
 /// `EMPTY_ONE`: always a correct mark for an empty slot). The destinations, fresh before, are
-/// reset and their overflow buckets returned to the pool.
+/// reset and their overflow blocks given back to the current array's pool.
 struct Rollback<'a, K, V> {
     table: &'a mut RawTable<K, V>,
     unit: usize,
@@ -485,20 +650,21 @@ impl<K, V> Drop for Rollback<'_, K, V> {
         }
         let table = &mut *self.table;
         let ((src0, nsrc, src_stride), (dst0, ndst, dst_stride)) = table.unit_shape(self.unit);
+        let arrays = table.arrays();
         let mut n = 0;
         for m in 0..nsrc {
             // SAFETY: the unit's old chains are initialised; every X/Y mark in them was written
             // by the interrupted evacuation, which logged the tag it replaced.
             unsafe {
-                let mut bucket = table.old_bucket(src0 + m * src_stride);
+                let mut bucket = arrays.old_bucket(src0 + m * src_stride);
                 while !bucket.is_null() {
                     for s in 0..BUCKET_SLOTS {
-                        match bucket.tophash(s) {
+                        match bucket.tag(s) {
                             EVACUATED_X | EVACUATED_Y => {
-                                bucket.set_tophash(s, self.log.get(n));
+                                bucket.set_tag(s, self.log.get(n));
                                 n += 1;
                             }
-                            EVACUATED_EMPTY => bucket.set_tophash(s, EMPTY_ONE),
+                            EVACUATED_EMPTY => bucket.set_tag(s, EMPTY_ONE),
                             _ => {}
                         }
                     }
@@ -509,15 +675,15 @@ impl<K, V> Drop for Rollback<'_, K, V> {
         debug_assert_eq!(n, self.log.len);
         for d in 0..ndst {
             // SAFETY: the destinations were initialised by the evacuation and hold only bit
-            // copies; their overflow buckets came from the pool and are unlinked first.
+            // copies; their overflow blocks came from the current array's pool and are unlinked
+            // before they are given back.
             unsafe {
-                let head = table.bucket(dst0 + d * dst_stride);
+                let head = arrays.cur_bucket(dst0 + d * dst_stride);
                 let mut next = head.overflow();
                 head.init();
                 while !next.is_null() {
                     let after = next.overflow();
-                    table.pool.give_back(next);
-                    table.noverflow -= 1;
+                    give_back_block(arrays.cur, next.as_block());
                     next = after;
                 }
             }

@@ -1,15 +1,20 @@
 //! The raw iterator: live positions, chain by chain.
 //!
-//! Chains are enumerated by index `t` over the larger of the two arrays: old chain `t & old_mask`
-//! while it has not moved (once, at its own index), else new bucket `t` (when it exists). That
-//! yields every entry exactly once, during a grow or a shrink, without hashing anything, in an
-//! order that is stable while the table is unchanged.
+//! Chains are enumerated by index `t` over the larger of the two arrays, through
+//! [`Arrays::chain_at`] (the one rule for which chain holds `t` during a grow). That yields every
+//! entry exactly once, during a grow or a shrink, without hashing anything, in an order that is
+//! stable while the table is unchanged.
+//!
+//! While no grow runs, the iterator reads the dense tags directly: a run of empty buckets is
+//! skipped a tag word at a time, without forming bucket handles, and a bucket's overflow link is
+//! read only when its tags hold no `EMPTY_REST`.
 
 use core::iter::FusedIterator;
 use core::mem;
 
-use super::RawTable;
-use crate::bucket::{is_evacuated, match_live, BucketPtr, Layout, SlotMask};
+use super::{Arrays, RawTable};
+use crate::bucket::{Bucket, Layout};
+use crate::group::{has_empty_rest, match_live, Mask};
 use crate::table::Position;
 
 /// Drops the entries `iter` has not yielded yet, continuing past a panicking destructor (a
@@ -31,36 +36,32 @@ pub(crate) unsafe fn drop_remaining<K, V>(iter: &mut RawIter<K, V>) {
             for pos in self.0.by_ref() {
                 // SAFETY: runs only while unwinding from the loop below, which stopped right
                 // after the panicking entry; the rest are live and dropped once.
-                unsafe { pos.bucket.drop_entry(pos.index) };
+                unsafe { pos.drop_entry() };
             }
         }
     }
     let rest = DropRest(iter);
     for pos in rest.0.by_ref() {
         // SAFETY: the caller promises each yielded position is live and dropped only here.
-        unsafe { pos.bucket.drop_entry(pos.index) };
+        unsafe { pos.drop_entry() };
     }
     mem::forget(rest);
 }
 
 /// An iterator over live positions, chain by chain (see the module comment for the order).
 pub(crate) struct RawIter<K, V> {
-    buckets: *mut u8,
-    b: u8,
-    old: *mut u8,
-    old_b: u8,
-    /// Units below `nevacuate` have moved (their old heads are not read).
-    units_mask: usize,
-    nevacuate: usize,
+    arrays: Arrays<K, V>,
     /// The next chain index to visit.
     next_chain: usize,
     /// One past the last chain index to visit.
     end_chain: usize,
     /// The current chain's head and bucket (null between chains).
-    head: BucketPtr<K, V>,
-    bucket: BucketPtr<K, V>,
+    head: Bucket<K, V>,
+    bucket: Bucket<K, V>,
+    /// The current bucket's tag word.
+    word: u64,
     /// Live slots of `bucket` not yielded yet.
-    live: SlotMask,
+    live: Mask,
     /// Entries not yielded yet (counting down from `usize::MAX` when unknown).
     remaining: usize,
     /// Whether `remaining` is known (a whole-table iterator, not a range).
@@ -81,23 +82,15 @@ unsafe impl<K, V> Send for RawIter<K, V> {}
 unsafe impl<K, V> Sync for RawIter<K, V> {}
 
 impl<K, V> RawIter<K, V> {
-    pub(super) fn new(table: &RawTable<K, V>, start: usize, end: usize, remaining: usize) -> Self {
+    pub(super) fn new(arrays: Arrays<K, V>, start: usize, end: usize, remaining: usize) -> Self {
         RawIter {
-            buckets: table.buckets,
-            b: table.b,
-            old: table.old,
-            old_b: table.old_b,
-            units_mask: if table.is_growing() {
-                table.units() - 1
-            } else {
-                0
-            },
-            nevacuate: table.nevacuate,
+            arrays,
             next_chain: start,
             end_chain: end.max(start),
-            head: BucketPtr::null(),
-            bucket: BucketPtr::null(),
-            live: SlotMask(0),
+            head: Bucket::null(),
+            bucket: Bucket::null(),
+            word: 0,
+            live: Mask::EMPTY,
             remaining,
             exact: remaining != usize::MAX,
         }
@@ -105,7 +98,7 @@ impl<K, V> RawIter<K, V> {
 
     /// An iterator that yields nothing.
     pub(crate) fn empty() -> Self {
-        RawIter::new(&RawTable::new(), 0, 0, 0)
+        RawTable::<K, V>::new().raw_iter_empty()
     }
 
     /// Entries not yielded yet, when known.
@@ -132,32 +125,6 @@ impl<K, V> RawIter<K, V> {
         right
     }
 
-    /// The chain at index `t`: old chain `t & old_mask` while it has not moved (only at its own
-    /// index), else new bucket `t` if there is one; null for none.
-    #[inline(always)]
-    fn chain_at(&self, t: usize) -> BucketPtr<K, V> {
-        if !self.old.is_null() {
-            let i = t & ((1usize << self.old_b) - 1);
-            // SAFETY: `i` is an old index; its head is read only when its unit is at or past
-            // `nevacuate` (below it, the memory may have been released), and is initialised.
-            let old = unsafe { BucketPtr::<K, V>::at(self.old, i) };
-            let moved = (i & self.units_mask) < self.nevacuate
-                // SAFETY: as above.
-                || unsafe { is_evacuated(old) };
-            if !moved {
-                return if i == t { old } else { BucketPtr::null() };
-            }
-        }
-        if t >> self.b != 0 {
-            return BucketPtr::null();
-        }
-        // SAFETY: `t < 2^b`, and its source unit has moved (or the table is not growing), so
-        // the bucket is initialised.
-        unsafe { BucketPtr::at(self.buckets, t) }
-    }
-}
-
-impl<K, V> RawIter<K, V> {
     /// Moves to the next bucket that has live slots; false at the end. Called once per bucket,
     /// so `next` stays small enough to inline into every iterator.
     #[inline]
@@ -166,28 +133,57 @@ impl<K, V> RawIter<K, V> {
             return false;
         }
         loop {
-            if !self.bucket.is_null() {
+            if !self.bucket.is_null() && !has_empty_rest(self.word) {
                 // SAFETY: the current bucket is initialised.
                 self.bucket = unsafe { self.bucket.overflow() };
+            } else {
+                self.bucket = Bucket::null();
             }
             if self.bucket.is_null() {
-                if self.next_chain >= self.end_chain {
+                if !self.next_head() {
                     self.remaining = 0;
                     return false;
                 }
-                self.head = self.chain_at(self.next_chain);
                 self.bucket = self.head;
-                self.next_chain += 1;
-                if self.bucket.is_null() {
-                    continue;
-                }
             }
-            // SAFETY: a non-null bucket reached from an iterable head is initialised.
-            self.live = match_live(unsafe { self.bucket.tophash_word() });
+            // SAFETY: a bucket reached from an authoritative head is initialised.
+            self.word = unsafe { self.bucket.tag_word() };
+            self.live = match_live(self.word);
             if !self.live.is_empty() {
                 return true;
             }
         }
+    }
+
+    /// Moves `head` to the next chain; false when there is none.
+    #[inline]
+    fn next_head(&mut self) -> bool {
+        if !self.arrays.growing() {
+            // The dense tags of the current array: skip empty buckets a word at a time.
+            let tags = self.arrays.cur.tags;
+            let mut t = self.next_chain;
+            // SAFETY: `t < end_chain <= 2^b`, inside the current array's initialised tags.
+            while t < self.end_chain && unsafe { tags.add(t).read() } == 0 {
+                t += 1;
+            }
+            if t >= self.end_chain {
+                self.next_chain = t;
+                return false;
+            }
+            self.head = self.arrays.cur_bucket(t);
+            self.next_chain = t + 1;
+            return true;
+        }
+        while self.next_chain < self.end_chain {
+            let t = self.next_chain;
+            self.next_chain += 1;
+            // SAFETY: `t < num_chains`, and the table is alive and unchanged.
+            if let Some((_, head)) = unsafe { self.arrays.chain_at(t) } {
+                self.head = head;
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -221,3 +217,10 @@ impl<K, V> Iterator for RawIter<K, V> {
 }
 
 impl<K, V> FusedIterator for RawIter<K, V> {}
+
+impl<K, V> RawTable<K, V> {
+    /// An iterator over nothing (of the shared empty array).
+    fn raw_iter_empty(&self) -> RawIter<K, V> {
+        RawIter::new(self.arrays(), 0, 0, 0)
+    }
+}

@@ -1,9 +1,10 @@
 //! The raw table: Go's classic map algorithm over untyped bucket memory.
 //!
-//! A table is a header plus an array of `2^B` buckets. A key's 64-bit hash picks its bucket with
-//! the low `B` bits; its top byte is the slot's tophash, kept at the front of the bucket so that
-//! most non-matching slots are rejected eight at a time without touching a key. A bucket holds 8
-//! entries; when all 8 are taken, an overflow bucket from the pool is chained on.
+//! A table is a small header plus an array of `2^B` buckets (`alloc.rs` lays it out: dense tags,
+//! links, slots, spare overflow blocks). A key's 64-bit hash picks its bucket with the low `B`
+//! bits; its top byte is the slot's tophash, so most non-matching slots are rejected eight at a
+//! time (`group`) without touching a key. A bucket holds 8 entries; when all 8 are taken, an
+//! overflow block from the array's pool is chained on.
 //!
 //! When a new key would push the average load past 6.5 entries per bucket, an array twice as large
 //! is installed and the old one is *evacuated* incrementally: every later insert or remove moves
@@ -19,26 +20,35 @@
 //! The one invariant: **an old chain is evacuated all or nothing, and slot 0 of its head says
 //! which.** Lookups check that mark and read the old chain until it moves; a new bucket is read
 //! only once its source has moved (which is when it was initialised). Evacuation copies before it
-//! commits, so a `Hash` that panics half-way leaves the chain where it was.
+//! commits, so a `Hash` that panics half-way leaves the chain where it was. Which chain holds an
+//! index during a grow is decided in one place, `arrays.rs`.
 //!
-//! Modules: `grow` (growth and evacuation), `iter` (the raw iterator), `clone` (structural
-//! cloning).
+//! **The header is small** (48 bytes): the current array, its mask, `len` and the grow
+//! threshold. Everything a grow needs (the old array, `nevacuate`, a queued shrink, an old array
+//! whose overflow memory is being handed back) lives out of line in a [`Growth`] box, as Go's
+//! `mapextra` does, allocated when a grow starts; lookups only test whether the box exists.
+//!
+//! Modules: `arrays` (the array pair and `chain_at`), `grow` (growth and evacuation), `iter`
+//! (the raw iterator), `clone` (structural cloning), `batch` (pipelined lookups).
 
 use core::marker::PhantomData;
 use core::mem;
-use core::ptr;
 
+mod arrays;
+mod batch;
 mod clone;
 mod grow;
 mod iter;
 
+pub(crate) use self::arrays::{Arrays, Side};
+pub(crate) use self::batch::Pending;
 pub(crate) use self::iter::{drop_remaining, RawIter};
 
-use crate::alloc::{alloc_array, free_array, OverflowPool};
-use crate::bucket::{
-    is_evacuated, match_empty, match_live, match_tag, tophash, BucketPtr, Layout, BUCKET_SLOTS,
-    EMPTY_ONE, EMPTY_REST,
+use crate::alloc::{
+    alloc_array, array_bytes, free_array, noverflow, reset_blocks, take_block, RawArray, Shape,
 };
+use crate::bucket::{tophash, Bucket, Layout, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
+use crate::group::{has_empty_rest, match_empty, match_live, match_tag};
 use crate::TryReserveError;
 
 /// Load factor numerator: grow when the average load passes `LOAD_NUM / LOAD_DEN` = 6.5.
@@ -91,41 +101,35 @@ pub(crate) fn capacity_of(b: u8) -> usize {
     BUCKET_SLOTS.max(LOAD_NUM.saturating_mul(bucket_count(b) / LOAD_DEN))
 }
 
-/// The bucket array of a table that owns no memory: one empty header (all slots `EMPTY_REST`,
-/// no overflow), shared by every such table and never written. Lookups in an empty map read it
-/// like any bucket and miss, so they need no "is it allocated?" test (hashbrown's trick).
-#[repr(C, align(16))]
-struct EmptyBucket([u64; 2]);
-static EMPTY_BUCKET: EmptyBucket = EmptyBucket([0; 2]);
+/// The bucket array of a table that owns no memory: one bucket's empty tags and null link,
+/// shared by every such table and never written. Lookups in an empty map read it like any
+/// bucket and miss, so they need no "is it allocated?" test (hashbrown's trick).
+#[repr(C, align(64))]
+struct EmptyArray([u64; 2]);
+static EMPTY_ARRAY: EmptyArray = EmptyArray([0; 2]);
 
-/// The address of [`EMPTY_BUCKET`].
+/// The address of [`EMPTY_ARRAY`]'s tags.
 #[inline(always)]
-const fn empty_bucket() -> *mut u8 {
-    (&raw const EMPTY_BUCKET).cast::<u8>().cast_mut()
+const fn empty_tags() -> *mut u64 {
+    (&raw const EMPTY_ARRAY).cast::<u64>().cast_mut()
 }
 
-/// Tables at least this large (log2 buckets) prefetch a bucket's slot lines on lookup: below
-/// it the array fits in L2 and the prefetches are only extra instructions.
-const PREFETCH_MIN_BYTES: usize = 256 << 10;
+/// Tables whose slot array is at least this large have lookups prefetch a bucket's slot lines
+/// while its tags load: below it the slots fit in L2 and the prefetches are extra instructions.
+const PREFETCH_MIN_BYTES: usize = 4 << 20;
 
-/// Where a new entry goes: a free slot of the target chain (the chain already holds it).
+/// Where a new entry goes: a free slot of the target chain.
 pub(crate) struct InsertSlot<K, V> {
-    bucket: BucketPtr<K, V>,
+    head: Bucket<K, V>,
+    bucket: Bucket<K, V>,
     index: usize,
     top: u8,
 }
 
-impl<K, V> InsertSlot<K, V> {
-    /// The slot's index within its bucket.
-    pub(crate) fn index(&self) -> usize {
-        self.index
-    }
-}
-
 /// Where an entry lives: its chain's head, its bucket and its slot.
 pub(crate) struct Position<K, V> {
-    pub(crate) head: BucketPtr<K, V>,
-    pub(crate) bucket: BucketPtr<K, V>,
+    pub(crate) head: Bucket<K, V>,
+    pub(crate) bucket: Bucket<K, V>,
     pub(crate) index: usize,
 }
 
@@ -156,44 +160,87 @@ impl<K, V> Position<K, V> {
         // SAFETY: forwarded.
         unsafe { self.bucket.value(self.index) }
     }
+
+    /// Moves the entry out, leaving its tag as it was (the caller forgets or re-marks it).
+    ///
+    /// # Safety
+    /// The position is live; afterwards its slot must be treated as empty.
+    #[inline(always)]
+    pub(crate) unsafe fn take(self) -> (K, V) {
+        // SAFETY: forwarded.
+        unsafe { self.bucket.take(self.index) }
+    }
+
+    /// Drops the entry in place.
+    ///
+    /// # Safety
+    /// As for [`take`](Self::take).
+    #[inline]
+    pub(crate) unsafe fn drop_entry(self) {
+        // SAFETY: forwarded.
+        unsafe { self.bucket.drop_entry(self.index) }
+    }
+}
+
+/// The out-of-line state of a table that is growing, has a shrink queued, or is handing an old
+/// array's overflow memory back (Go's `mapextra`).
+pub(crate) struct Growth {
+    /// The old array while growing, else `RawArray::NULL`.
+    pub(crate) old: RawArray,
+    /// log2 of the old bucket count (meaningful while growing).
+    pub(crate) old_b: u8,
+    /// Every unit below this index has been evacuated.
+    pub(crate) nevacuate: usize,
+    /// The old array's memory for units below this index went back to the OS (never read).
+    pub(crate) released: usize,
+    /// A shrink asked for by `shrink_to` that takes more than one grow: the log2 bucket count to
+    /// reach, one step after another.
+    pub(crate) pending_shrink: Option<u8>,
+    /// A finished old array whose overflow memory is being handed back a piece per write before
+    /// it is freed (`RawArray::NULL` when none), its bucket count, and the bytes released.
+    pub(crate) retiring: RawArray,
+    pub(crate) retiring_n: usize,
+    pub(crate) retired_bytes: usize,
+}
+
+impl Growth {
+    fn new() -> Box<Growth> {
+        Box::new(Growth {
+            old: RawArray::NULL,
+            old_b: 0,
+            nevacuate: 0,
+            released: 0,
+            pending_shrink: None,
+            retiring: RawArray::NULL,
+            retiring_n: 0,
+            retired_bytes: 0,
+        })
+    }
+
+    /// Whether the box still has a job (else the table drops it).
+    fn in_use(&self) -> bool {
+        !self.old.is_null() || self.pending_shrink.is_some() || !self.retiring.is_null()
+    }
 }
 
 /// The raw table. Not generic over the hasher: every operation that may rehash takes a
-/// `hasher: impl Fn(&K) -> u64`, every lookup an `eq: impl FnMut(&K) -> bool`.
+/// `hasher: &dyn Fn(&K) -> u64` (or an `impl Fn` that it passes on as one), every lookup an
+/// `eq: impl FnMut(&K) -> bool`.
 pub(crate) struct RawTable<K, V> {
-    /// The current array of `2^b` buckets, or [`empty_bucket`] before the first allocation.
-    buckets: *mut u8,
-    /// `capacity_of(b)`: inserting a new key when `len` has reached it starts a doubling grow.
-    grow_at: usize,
-    /// `2^b`: as many overflow buckets as this start a same-size grow.
-    overflow_at: usize,
+    /// The current array's tags, or [`empty_tags`] before the first allocation.
+    tags: *mut u64,
+    /// The current array's slots (dangling before the first allocation; never read then).
+    slots: *mut u8,
     /// `2^b - 1` (0 when unallocated): the hash bits that pick a bucket.
-    bucket_mask: usize,
-    /// Whether the array is too big for the cache, so lookups prefetch slot lines.
-    prefetch: bool,
-    /// log2 of the current bucket count.
-    b: u8,
-    /// log2 of the old bucket count (meaningful while growing).
-    old_b: u8,
+    mask: usize,
     /// Live entries.
     len: usize,
-    /// Overflow buckets linked into the current array's chains.
-    noverflow: usize,
-    /// The old array while growing, else null.
-    old: *mut u8,
-    /// Every unit below this index has been evacuated.
-    nevacuate: usize,
-    /// The old array's memory for units below this index went back to the OS (never read).
-    released: usize,
-    /// Overflow buckets still linked into the old array's chains.
-    old_noverflow: usize,
-    /// A shrink asked for by `shrink_to` that takes more than one grow: the log2 bucket count to
-    /// reach, one step after another.
-    pending_shrink: Option<u8>,
-    /// Where overflow buckets come from.
-    pool: OverflowPool<K, V>,
-    /// The table became empty since the map last renewed its hasher (see `hash.rs`).
-    emptied: bool,
+    /// Inserting a new key when `len` has reached this starts a grow check: `capacity_of(b)`, or
+    /// 0 once overflow buckets reach `2^b` (so the next insert starts a same-size grow, as Go's
+    /// `tooManyOverflowBuckets` on every insert would), and 0 when unallocated.
+    grow_at: usize,
+    /// Growth state, out of line (see [`Growth`]).
+    growth: Option<Box<Growth>>,
     /// The table owns `K`s and `V`s (for the drop checker).
     _marker: PhantomData<(K, V)>,
 }
@@ -205,59 +252,75 @@ unsafe impl<K: Send, V: Send> Send for RawTable<K, V> {}
 unsafe impl<K: Sync, V: Sync> Sync for RawTable<K, V> {}
 
 impl<K, V> RawTable<K, V> {
+    const SHAPE: Shape = Shape::of::<K, V>();
+
     /// An empty table that owns no memory.
     pub(crate) const fn new() -> Self {
         RawTable {
-            buckets: empty_bucket(),
-            grow_at: 0,
-            overflow_at: 0,
-            bucket_mask: 0,
-            prefetch: false,
-            b: 0,
-            old_b: 0,
+            tags: empty_tags(),
+            slots: empty_tags().cast::<u8>(),
+            mask: 0,
             len: 0,
-            noverflow: 0,
-            old: ptr::null_mut(),
-            nevacuate: 0,
-            released: 0,
-            old_noverflow: 0,
-            pending_shrink: None,
-            pool: OverflowPool::new(),
-            emptied: false,
+            grow_at: 0,
+            growth: None,
             _marker: PhantomData,
         }
     }
 
-    /// An empty table whose array holds `capacity` entries without growing.
+    /// An empty table whose array holds `capacity` entries without growing, and without
+    /// allocating for overflow buckets (std's promise), for keys that hash at random.
     pub(crate) fn try_with_capacity(capacity: usize) -> Result<Self, TryReserveError> {
         let mut table = Self::new();
         if capacity > 0 {
             let b = log2_buckets_for(capacity)?;
-            table.buckets = alloc_array::<K, V>(bucket_count_checked(b)?, true)?;
-            table.b = b;
-            table.set_limits();
+            let spares = crate::alloc::spares_for(b, Some(capacity));
+            let arr = alloc_array(&Self::SHAPE, bucket_count_checked(b)?, spares, true)?;
+            table.install(arr, b);
         }
         Ok(table)
     }
 
-    /// Whether the table owns a bucket array (else `buckets` is the shared empty bucket).
-    #[inline(always)]
-    pub(crate) fn is_allocated(&self) -> bool {
-        self.buckets != empty_bucket()
+    /// Makes `arr` (of `2^b` buckets) the current array and recomputes the thresholds.
+    fn install(&mut self, arr: RawArray, b: u8) {
+        self.tags = arr.tags;
+        self.slots = arr.slots;
+        self.mask = (1usize << b) - 1;
+        self.set_limits();
     }
 
-    /// Recomputes the grow thresholds after `buckets` or `b` changed.
-    fn set_limits(&mut self) {
+    /// The current array, or `RawArray::NULL` when unallocated.
+    #[inline(always)]
+    pub(crate) fn current(&self) -> RawArray {
         if self.is_allocated() {
-            self.grow_at = capacity_of(self.b);
-            self.overflow_at = bucket_count(self.b);
+            RawArray {
+                tags: self.tags,
+                slots: self.slots,
+            }
         } else {
-            self.grow_at = 0;
-            self.overflow_at = 0;
+            RawArray::NULL
         }
-        self.bucket_mask = (1usize << self.b) - 1;
-        self.prefetch =
-            Layout::<K, V>::SIZE > 64 && Layout::<K, V>::SIZE << self.b >= PREFETCH_MIN_BYTES;
+    }
+
+    /// Whether the table owns a bucket array (else `tags` is the shared empty array).
+    #[inline(always)]
+    pub(crate) fn is_allocated(&self) -> bool {
+        self.tags != empty_tags()
+    }
+
+    /// Recomputes the grow threshold after the current array changed.
+    fn set_limits(&mut self) {
+        self.grow_at =
+            if !self.is_allocated() || too_many_overflow_buckets(self.noverflow(), self.b()) {
+                0
+            } else {
+                capacity_of(self.b())
+            };
+    }
+
+    /// log2 of the current bucket count.
+    #[inline(always)]
+    fn b(&self) -> u8 {
+        (self.mask + 1).trailing_zeros() as u8
     }
 
     /// Live entries.
@@ -278,7 +341,7 @@ impl<K, V> RawTable<K, V> {
         if !self.is_allocated() {
             0
         } else {
-            let b = self.pending_shrink.map_or(self.b, |t| t.min(self.b));
+            let b = self.queued_shrink().map_or(self.b(), |t| t.min(self.b()));
             capacity_of(b).max(self.len)
         }
     }
@@ -286,7 +349,7 @@ impl<K, V> RawTable<K, V> {
     /// log2 of the current bucket count.
     #[inline]
     pub(crate) fn log2_buckets(&self) -> u8 {
-        self.b
+        self.b()
     }
 
     /// Buckets in the current array (0 before the first allocation).
@@ -295,123 +358,93 @@ impl<K, V> RawTable<K, V> {
         if !self.is_allocated() {
             0
         } else {
-            1 << self.b
+            self.mask + 1
         }
     }
 
     /// Whether an old array is being evacuated.
     #[inline(always)]
     pub(crate) fn is_growing(&self) -> bool {
-        !self.old.is_null()
+        self.growth.as_ref().is_some_and(|g| !g.old.is_null())
     }
 
-    #[inline(always)]
-    fn mask(&self) -> usize {
-        self.bucket_mask
+    /// The current array and growth state, for finding any bucket.
+    #[inline]
+    pub(crate) fn arrays(&self) -> Arrays<K, V> {
+        let cur = RawArray {
+            tags: self.tags,
+            slots: self.slots,
+        };
+        match &self.growth {
+            Some(g) if !g.old.is_null() => Arrays::new(cur, self.b(), g.old, g.old_b, g.nevacuate),
+            _ => Arrays::new(cur, self.b(), RawArray::NULL, 0, 0),
+        }
     }
 
+    /// Bucket `j` of the current array (computed, not read).
     #[inline(always)]
-    fn old_count(&self) -> usize {
-        1usize << self.old_b
-    }
-
-    /// Whether old chain `i` has moved. Units below `nevacuate` have, and their memory may have
-    /// been released, so their heads are not read.
-    ///
-    /// # Safety
-    /// The table is growing and `i < 2^old_b`.
-    #[inline(always)]
-    unsafe fn old_moved(&self, i: usize) -> bool {
-        // SAFETY: forwarded; the head is read only when its unit is at or past `nevacuate`.
-        (i & (self.units() - 1)) < self.nevacuate || unsafe { is_evacuated(self.old_bucket(i)) }
-    }
-
-    /// Bucket `j` of the current array.
-    ///
-    /// # Safety
-    /// The array is allocated and `j < 2^b`.
-    #[inline(always)]
-    unsafe fn bucket(&self, j: usize) -> BucketPtr<K, V> {
-        // SAFETY: forwarded.
-        unsafe { BucketPtr::at(self.buckets, j) }
-    }
-
-    /// Chain `i` of the old array.
-    ///
-    /// # Safety
-    /// The table is growing and `i < 2^old_b`.
-    #[inline(always)]
-    unsafe fn old_bucket(&self, i: usize) -> BucketPtr<K, V> {
-        // SAFETY: forwarded.
-        unsafe { BucketPtr::at(self.old, i) }
+    fn bucket(&self, j: usize) -> Bucket<K, V> {
+        Bucket::main(
+            self.tags,
+            self.tags.wrapping_add(self.mask + 1).cast::<*mut u8>(),
+            self.slots,
+            j,
+        )
     }
 
     /// The head of `hash`'s chain in the current array, where writes go (after grow work).
-    #[inline]
-    pub(crate) fn head_for(&self, hash: u64) -> BucketPtr<K, V> {
-        assert!(self.is_allocated());
-        // SAFETY: allocated, and masking keeps the index in range.
-        unsafe { self.bucket(hash as usize & self.mask()) }
+    #[inline(always)]
+    fn head_for(&self, hash: u64) -> Bucket<K, V> {
+        self.bucket(hash as usize & self.mask)
     }
 
-    /// Starts loading the slot lines of `head` early, when the table is too big for the cache.
+    /// Whether lookups prefetch slot lines (the slot array is too big for the cache).
     #[inline(always)]
-    fn prefetch(&self, head: BucketPtr<K, V>) {
-        if self.prefetch {
-            head.prefetch_slots();
+    fn prefetches(&self) -> bool {
+        Layout::<K, V>::SLOTS_SIZE > 0
+            && self.mask >= PREFETCH_MIN_BYTES / Layout::<K, V>::SLOTS_SIZE.max(1)
+    }
+
+    /// The head of the chain a lookup of `hash` must search.
+    #[inline(always)]
+    pub(crate) fn lookup_head(&self, hash: u64) -> Bucket<K, V> {
+        if self.growth.is_none() {
+            self.head_for(hash)
+        } else {
+            self.lookup_head_growing(hash)
         }
     }
 
-    /// The head of the chain a lookup of `hash` must search. The array must be allocated.
-    #[inline(always)]
-    fn lookup_head(&self, hash: u64) -> BucketPtr<K, V> {
-        let h = hash as usize;
-        // SAFETY: the array is allocated (callers check `len > 0`), and masking keeps the index
-        // in range.
-        let head = unsafe { self.bucket(h & self.mask()) };
-        if self.is_growing() {
-            let i = h & (self.old_count() - 1);
-            // SAFETY: growing, and the old mask keeps the index in range.
-            if !unsafe { self.old_moved(i) } {
-                // SAFETY: as above; a head that has not moved is initialised.
-                return unsafe { self.old_bucket(i) };
+    /// [`lookup_head`](Self::lookup_head) with a growth box: the old chain while it has not moved.
+    #[inline(never)]
+    fn lookup_head_growing(&self, hash: u64) -> Bucket<K, V> {
+        let arrays = self.arrays();
+        if arrays.growing() {
+            let i = hash as usize & ((1usize << arrays.old_b) - 1);
+            // SAFETY: growing, the index is masked to the old array, and the arrays are this
+            // table's.
+            if !unsafe { arrays.old_moved(i) } {
+                return arrays.old_bucket(i);
             }
         }
-        head
+        self.head_for(hash)
     }
 
     /// Finds the entry whose key satisfies `eq`. Never moves entries.
     #[inline]
-    pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Position<K, V>> {
-        // No `len == 0` test: an empty table's buckets (or the shared empty bucket) just miss.
-        let top = tophash(hash);
+    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Position<K, V>> {
+        // No `len == 0` test: an empty table's buckets (or the shared empty array) just miss.
         let head = self.lookup_head(hash);
-        self.prefetch(head);
-        let mut bucket = head;
-        loop {
-            // SAFETY: every bucket reachable from a searched head is initialised, and matched
-            // slots are live (tag matches are checked against live tags only: marks are < 5).
-            unsafe {
-                for index in match_tag(bucket.tophash_word(), top) {
-                    if eq(&*bucket.key(index)) {
-                        return Some(Position {
-                            head,
-                            bucket,
-                            index,
-                        });
-                    }
-                }
-                bucket = bucket.overflow();
-            }
-            if bucket.is_null() {
-                return None;
-            }
+        if self.prefetches() {
+            head.prefetch_slots();
         }
+        // SAFETY: `lookup_head` gives the initialised head of the chain that holds `hash`.
+        unsafe { search(head, tophash(hash), eq) }
     }
 
     /// Finds the entry whose key satisfies `eq` for a write (removal): does the grow work of a
     /// write first, so the result is in the current array. Callers skip empty tables before they
-    /// hash (as Go's `mapdelete` does); an empty table would simply miss.
+    /// hash (as Go's `mapdelete` does).
     #[inline]
     pub(crate) fn find_for_write(
         &mut self,
@@ -439,16 +472,18 @@ impl<K, V> RawTable<K, V> {
         self.prepare_write(hash, &hasher);
         let top = tophash(hash);
         loop {
-            // SAFETY: the array is allocated, and after grow work the target's source chain has
-            // moved, so the target chain is initialised.
-            let head = unsafe { self.bucket(hash as usize & self.mask()) };
-            self.prefetch(head);
+            let head = self.head_for(hash);
+            if self.prefetches() {
+                head.prefetch_slots();
+            }
             let mut bucket = head;
-            let mut free: Option<(BucketPtr<K, V>, usize)> = None;
-            let last = loop {
-                // SAFETY: as above; matched slots are live.
-                unsafe {
-                    let word = bucket.tophash_word();
+            let mut free: Option<(Bucket<K, V>, usize)> = None;
+            // SAFETY: the array is allocated, and after grow work the target's source chain has
+            // moved, so the target chain is initialised; matched slots are live (see `group`:
+            // current-array chains hold no evacuation marks).
+            let tail = unsafe {
+                loop {
+                    let word = bucket.tag_word();
                     for index in match_tag(word, top) {
                         if eq(&*bucket.key(index)) {
                             return Ok(Position {
@@ -464,6 +499,9 @@ impl<K, V> RawTable<K, V> {
                             free = Some((bucket, empty.lowest()));
                         }
                     }
+                    if has_empty_rest(word) {
+                        break bucket; // the chain ends here, and `free` is set
+                    }
                     let next = bucket.overflow();
                     if next.is_null() {
                         break bucket;
@@ -471,30 +509,25 @@ impl<K, V> RawTable<K, V> {
                     bucket = next;
                 }
             };
-            // Go's `overLoadFactor(len + 1, B) || tooManyOverflowBuckets(noverflow, B)`, with
-            // both thresholds precomputed.
-            debug_assert!(
-                self.is_growing()
-                    || (self.len >= self.grow_at) == over_load_factor(self.len + 1, self.b)
-                        && (self.noverflow >= self.overflow_at)
-                            == too_many_overflow_buckets(self.noverflow, self.b)
-            );
-            if !self.is_growing()
-                && (self.len >= self.grow_at || self.noverflow >= self.overflow_at)
-            {
-                self.start_load_grow();
+            if self.len >= self.grow_at && !self.is_growing() && self.start_load_grow() {
                 self.grow_work(hash, &hasher);
                 continue;
             }
             let (bucket, index) = match free {
                 Some(slot) => slot,
-                None => (self.link_overflow(last), 0),
+                None => (self.link_overflow(tail), 0),
             };
-            return Err(InsertSlot { bucket, index, top });
+            return Err(InsertSlot {
+                head,
+                bucket,
+                index,
+                top,
+            });
         }
     }
 
-    /// Writes a new entry into a slot from [`find_or_prepare_insert`](Self::find_or_prepare_insert).
+    /// Writes a new entry into a slot from [`find_or_prepare_insert`](Self::find_or_prepare_insert)
+    /// and returns its position.
     ///
     /// # Safety
     /// `slot` came from `find_or_prepare_insert(hash, ..)` on this table, with no other change to
@@ -506,20 +539,27 @@ impl<K, V> RawTable<K, V> {
         slot: InsertSlot<K, V>,
         key: K,
         value: V,
-    ) -> BucketPtr<K, V> {
+    ) -> Position<K, V> {
         debug_assert_eq!(slot.top, tophash(hash));
         // SAFETY: the slot is a free slot of an initialised bucket of this table.
         unsafe { slot.bucket.write(slot.index, slot.top, key, value) };
         self.len += 1;
-        slot.bucket
+        Position {
+            head: slot.head,
+            bucket: slot.bucket,
+            index: slot.index,
+        }
     }
 
-    /// Chains a fresh overflow bucket after `last` (the tail of a current-array chain).
-    fn link_overflow(&mut self, last: BucketPtr<K, V>) -> BucketPtr<K, V> {
-        let next = self.pool.take();
+    /// Chains a fresh overflow block after `last` (the tail of a current-array chain).
+    fn link_overflow(&mut self, last: Bucket<K, V>) -> Bucket<K, V> {
+        // SAFETY: the current array is allocated (a chain of it is being extended).
+        let next = Bucket::block(unsafe { take_block(&Self::SHAPE, self.current()) });
         // SAFETY: `last` is an initialised bucket of this table.
         unsafe { last.set_overflow(next) };
-        self.noverflow += 1;
+        if too_many_overflow_buckets(self.noverflow(), self.b()) {
+            self.grow_at = 0;
+        }
         next
     }
 
@@ -530,93 +570,19 @@ impl<K, V> RawTable<K, V> {
     /// `pos` is a live position of this table.
     pub(crate) unsafe fn remove_at(&mut self, pos: Position<K, V>) -> (K, V) {
         // SAFETY: the slot is live; it is marked empty before anything else can observe it.
-        let entry = unsafe { pos.bucket.take(pos.index) };
+        let entry = unsafe { pos.take() };
         self.len -= 1;
-        self.emptied |= self.len == 0;
         // SAFETY: the position's buckets are initialised buckets of this table.
-        unsafe { self.mark_empty(pos) };
+        unsafe { mark_empty(pos) };
         entry
-    }
-
-    /// # Safety
-    /// `pos` is a position of this table whose slot was just emptied.
-    unsafe fn mark_empty(&mut self, pos: Position<K, V>) {
-        let Position {
-            head,
-            mut bucket,
-            index,
-        } = pos;
-        // SAFETY: every bucket touched is in `pos`'s chain, which is initialised.
-        unsafe {
-            let shift = 8 * index;
-            let mut word = bucket.tophash_word() & !(0xff << shift) | (EMPTY_ONE as u64) << shift;
-            // Are all later slots of this bucket EMPTY_REST? (Two shifts: `<< 64` is not a shift.)
-            let rest_empty = word & ((u64::MAX << shift) << 8) == 0;
-            let next = bucket.overflow();
-            if next.is_null() {
-                // The common case, written without a branch on "was this the last live slot?"
-                // (true about a third of the time in random order: as a branch it mispredicted
-                // and cost ~3 ns per remove). Keep the bytes up to the highest live slot when the
-                // rest of the chain is empty, all of them otherwise; one 8-byte store.
-                let live = match_live(word).0;
-                let keep = if live == 0 {
-                    0
-                } else {
-                    u64::MAX >> live.leading_zeros()
-                };
-                let keep = keep | (rest_empty as u64).wrapping_sub(1);
-                bucket.set_tophash_word(word & keep);
-                if keep != 0 || bucket == head {
-                    return;
-                }
-                // An overflow bucket became all empty: go on in the bucket before it (rare).
-                let this = bucket;
-                bucket = head;
-                while bucket.overflow() != this {
-                    bucket = bucket.overflow();
-                }
-                word = bucket.tophash_word();
-            } else if !rest_empty || next.tophash(0) != EMPTY_REST {
-                bucket.set_tophash(index, EMPTY_ONE);
-                return;
-            }
-            // Go walks back turning EMPTY_ONE into EMPTY_REST, slot by slot, until a live slot.
-            // On the word: keep the bytes up to the highest live slot, zero the rest, in one
-            // store. (A slot before a live one is never EMPTY_REST, so this is the same.)
-            loop {
-                let live = match_live(word);
-                if !live.is_empty() {
-                    let h = live.highest();
-                    let keep = if h == BUCKET_SLOTS - 1 {
-                        u64::MAX
-                    } else {
-                        (1u64 << (8 * (h + 1))) - 1
-                    };
-                    bucket.set_tophash_word(word & keep);
-                    return;
-                }
-                bucket.set_tophash_word(0);
-                if bucket == head {
-                    return;
-                }
-                // The whole bucket was empty: go on in the bucket before it (rare).
-                let this = bucket;
-                bucket = head;
-                while bucket.overflow() != this {
-                    bucket = bucket.overflow();
-                }
-                word = bucket.tophash_word();
-            }
-        }
     }
 
     #[cold]
     #[inline(never)]
     fn allocate_first(&mut self) {
         debug_assert!(!self.is_allocated() && !self.is_growing());
-        self.buckets = alloc_array::<K, V>(1, true).unwrap_or_else(|e| e.handle());
-        self.b = 0;
-        self.set_limits();
+        let arr = alloc_array(&Self::SHAPE, 1, 0, true).unwrap_or_else(|e| e.handle());
+        self.install(arr, 0);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -638,26 +604,43 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Forgets every entry (the caller moved them out) and empties the table, keeping the
-    /// current array.
+    /// current array. O(buckets).
     pub(crate) fn clear_no_drop(&mut self) {
-        self.unlink_overflow();
-        if self.is_growing() {
-            self.old_noverflow = 0;
-            self.release_old_array();
-        }
+        self.free_old_arrays();
         // A queued shrink stays queued: `capacity()` reports it, and clearing keeps capacity.
-        for j in 0..self.num_buckets() {
-            // SAFETY: `j < 2^b`; writing a header initialises the bucket.
-            unsafe { self.bucket(j).init() };
+        if self.is_allocated() {
+            let n = self.num_buckets();
+            // SAFETY: the current array is live; writing zero tags and null links initialises
+            // every bucket, after which no chain links an overflow block.
+            unsafe {
+                core::ptr::write_bytes(self.tags.cast::<u8>(), 0, 16 * n);
+                reset_blocks(&Self::SHAPE, self.current(), n);
+            }
         }
-        self.noverflow = 0;
         self.len = 0;
-        self.emptied = true;
+        self.set_limits();
     }
 
-    /// Whether the table became empty since this was last asked (then clears the flag).
-    pub(crate) fn take_emptied(&mut self) -> bool {
-        mem::replace(&mut self.emptied, false)
+    /// Frees the old array (if growing) and an array being retired, keeping a queued shrink.
+    fn free_old_arrays(&mut self) {
+        if let Some(g) = &mut self.growth {
+            if !g.old.is_null() {
+                // SAFETY: the old array came from `alloc_array` with this count and nothing
+                // will read it again (its entries were dropped or moved by the caller).
+                unsafe { free_array(&Self::SHAPE, g.old, 1 << g.old_b) };
+                g.old = RawArray::NULL;
+                g.nevacuate = 0;
+                g.released = 0;
+            }
+            if !g.retiring.is_null() {
+                // SAFETY: as above; a retiring array holds no entries.
+                unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
+                g.retiring = RawArray::NULL;
+            }
+            if !g.in_use() {
+                self.growth = None;
+            }
+        }
     }
 
     /// Drops every live entry, continuing past a panicking destructor. The table's marks are
@@ -680,87 +663,21 @@ impl<K, V> RawTable<K, V> {
 
     /// Frees all memory without dropping entries, leaving an empty table that owns nothing.
     pub(crate) fn free_storage(&mut self) {
-        self.unlink_overflow();
-        if self.is_growing() {
-            // SAFETY: allocated by `alloc_array` with this count.
-            unsafe { free_array::<K, V>(self.old, self.old_count()) };
+        if let Some(g) = &mut self.growth {
+            g.pending_shrink = None;
         }
+        self.free_old_arrays();
+        debug_assert!(self.growth.is_none());
         if self.is_allocated() {
-            // SAFETY: as above.
-            unsafe { free_array::<K, V>(self.buckets, 1 << self.b) };
+            // SAFETY: allocated by `alloc_array` with this count, and no longer read.
+            unsafe { free_array(&Self::SHAPE, self.current(), self.mask + 1) };
         }
-        self.pool.release_free();
         // Field by field: assigning a whole new table would run `Drop` on this one.
-        self.buckets = empty_bucket();
-        self.old = ptr::null_mut();
-        self.b = 0;
-        self.old_b = 0;
+        self.tags = empty_tags();
+        self.slots = empty_tags().cast::<u8>();
+        self.mask = 0;
         self.len = 0;
-        self.noverflow = 0;
-        self.nevacuate = 0;
-        self.released = 0;
-        self.old_noverflow = 0;
-        self.pending_shrink = None;
         self.set_limits();
-    }
-
-    /// Unlinks every overflow bucket from both arrays and gives it back to the pool (clear, drop,
-    /// rebuild: the chains' entries are gone or moved elsewhere). **O(buckets)**.
-    fn unlink_overflow(&mut self) {
-        if self.noverflow + self.old_noverflow == 0 {
-            return;
-        }
-        if self.is_growing() {
-            let units = self.units();
-            for i in 0..self.old_count() {
-                // Units below `nevacuate` moved: their heads have no overflow (and may be
-                // released memory), so they are not read.
-                if (i & (units - 1)) < self.nevacuate {
-                    continue;
-                }
-                // SAFETY: an old head at or past `nevacuate` is initialised.
-                unsafe { self.unlink_chain(self.old_bucket(i)) };
-            }
-        }
-        for j in 0..self.num_buckets() {
-            // SAFETY: growing, and the index is masked to the old array.
-            if self.is_growing() && !unsafe { self.old_moved(j & (self.old_count() - 1)) } {
-                continue; // not initialised yet
-            }
-            // SAFETY: `j < 2^b`, initialised.
-            unsafe { self.unlink_chain(self.bucket(j)) };
-        }
-        self.noverflow = 0;
-        self.old_noverflow = 0;
-    }
-
-    /// Gives the overflow buckets after `head` back to the pool.
-    ///
-    /// # Safety
-    /// `head` is an initialised head of this table whose chain's entries are gone or moved.
-    unsafe fn unlink_chain(&mut self, head: BucketPtr<K, V>) {
-        // SAFETY: every bucket after an initialised head came from the pool; it is unlinked
-        // before it is given back.
-        unsafe {
-            let mut next = head.overflow();
-            head.set_overflow(BucketPtr::null());
-            while !next.is_null() {
-                let after = next.overflow();
-                self.pool.give_back(next);
-                next = after;
-            }
-        }
-    }
-
-    /// Frees the old array at the end of a grow (or when clearing).
-    fn release_old_array(&mut self) {
-        debug_assert!(self.is_growing());
-        // SAFETY: every unit has moved (or the table is being cleared): nothing points into the
-        // old array any more, and it came from `alloc_array` with this count.
-        unsafe { free_array::<K, V>(self.old, self.old_count()) };
-        self.old = ptr::null_mut();
-        self.nevacuate = 0;
-        self.released = 0;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -770,77 +687,100 @@ impl<K, V> RawTable<K, V> {
     /// An iterator over the live positions. It does not borrow the table: the caller keeps the
     /// table alive and unchanged, except for removals of positions already yielded.
     pub(crate) fn raw_iter(&self) -> RawIter<K, V> {
-        RawIter::new(self, 0, self.num_chains(), self.len)
+        let arrays = self.arrays();
+        RawIter::new(arrays, 0, arrays.num_chains(), self.len)
     }
 
-    /// How many chain indices iteration visits: the larger of the two arrays.
-    pub(crate) fn num_chains(&self) -> usize {
-        if self.is_growing() {
-            self.num_buckets().max(self.old_count())
-        } else {
-            self.num_buckets()
-        }
-    }
-
-    /// An iterator over the chains whose new-bucket index is in `start..end`, for splitting
-    /// work (its length is unknown). Same contract as [`raw_iter`](Self::raw_iter).
+    /// An iterator over the chains whose index is in `start..end`, for splitting work (its
+    /// length is unknown). Same contract as [`raw_iter`](Self::raw_iter).
     #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
     pub(crate) fn raw_iter_range(&self, start: usize, end: usize) -> RawIter<K, V> {
-        RawIter::new(self, start, end.min(self.num_chains()), usize::MAX)
+        let arrays = self.arrays();
+        RawIter::new(arrays, start, end.min(arrays.num_chains()), usize::MAX)
     }
 
-    /// Visits every chain of both arrays, for `stats` and `snapshot`: `visit(old, index, head)`
-    /// with `head` null for a new bucket that is not initialised yet, or for an old chain that
-    /// was evacuated and whose memory went back to the OS.
-    pub(crate) fn for_each_chain(&self, mut visit: impl FnMut(bool, usize, BucketPtr<K, V>)) {
-        if self.is_growing() {
-            let units = self.units();
-            for i in 0..self.old_count() {
-                let head = if (i & (units - 1)) < self.released {
-                    BucketPtr::null()
+    /// Visits every chain of both arrays, for `stats` and `snapshot`: `visit(side, tags)` with
+    /// the tag words of the chain's buckets in order; `tags` is empty for a new bucket that is
+    /// not initialised yet, and `None` marks an old chain that was evacuated and whose memory
+    /// went back to the OS. Old chains come first, by index, then the current array's.
+    pub(crate) fn for_each_chain(&self, mut visit: impl FnMut(Side, Option<&[u64]>)) {
+        let arrays = self.arrays();
+        let mut words = Vec::new();
+        let walk = |head: Bucket<K, V>, words: &mut Vec<u64>| {
+            words.clear();
+            let mut bucket = head;
+            while !bucket.is_null() {
+                // SAFETY: the head is initialised, and so is every bucket of its chain.
+                unsafe {
+                    words.push(bucket.tag_word());
+                    bucket = bucket.overflow();
+                }
+            }
+        };
+        if arrays.growing() {
+            let released = self.growth.as_ref().map_or(0, |g| g.released);
+            for i in 0..1usize << arrays.old_b {
+                if (i & arrays.units_mask) < released {
+                    visit(Side::Old, None);
                 } else {
-                    // SAFETY: old heads whose memory was not released are initialised.
-                    unsafe { self.old_bucket(i) }
-                };
-                visit(true, i, head);
+                    walk(arrays.old_bucket(i), &mut words);
+                    visit(Side::Old, Some(&words));
+                }
             }
         }
         for j in 0..self.num_buckets() {
-            let initialised = !self.is_growing() || {
+            let initialised = !arrays.growing()
                 // SAFETY: growing, and the index is masked to the old array.
-                unsafe { self.old_moved(j & (self.old_count() - 1)) }
-            };
-            let head = if initialised {
-                // SAFETY: `j < 2^b`, initialised.
-                unsafe { self.bucket(j) }
+                || unsafe { arrays.old_moved(j & ((1usize << arrays.old_b) - 1)) };
+            if initialised {
+                walk(arrays.cur_bucket(j), &mut words);
             } else {
-                BucketPtr::null()
-            };
-            visit(false, j, head);
+                words.clear();
+            }
+            visit(Side::Current, Some(&words));
         }
     }
 
     /// The growth state: `(old log2 buckets, nevacuate, old overflow buckets)` while growing.
     pub(crate) fn growth(&self) -> Option<(u8, usize, usize)> {
-        self.is_growing()
-            .then_some((self.old_b, self.nevacuate, self.old_noverflow))
+        let g = self.growth.as_ref().filter(|g| !g.old.is_null())?;
+        // SAFETY: the old array is live.
+        Some((g.old_b, g.nevacuate, unsafe { noverflow(g.old) }))
     }
 
     /// The log2 bucket count a queued shrink is heading for.
     pub(crate) fn queued_shrink(&self) -> Option<u8> {
-        self.pending_shrink
+        self.growth.as_ref().and_then(|g| g.pending_shrink)
     }
 
     /// Overflow buckets linked into the current array.
     pub(crate) fn noverflow(&self) -> usize {
-        self.noverflow
+        if self.is_allocated() {
+            // SAFETY: the current array is live.
+            unsafe { noverflow(self.current()) }
+        } else {
+            0
+        }
     }
 
-    /// Bytes of heap memory the table holds (arrays, overflow slabs, boxed keys and values).
+    /// Bytes of heap memory the table holds (arrays with their overflow blocks, boxed keys and
+    /// values, the growth box).
     pub(crate) fn heap_bytes(&self) -> usize {
-        let mut bytes = self.num_buckets() * Layout::<K, V>::SIZE + self.pool.heap_bytes();
-        if self.is_growing() {
-            bytes += self.old_count() * Layout::<K, V>::SIZE;
+        let mut bytes = 0;
+        if self.is_allocated() {
+            // SAFETY: the current array is live.
+            bytes += unsafe { array_bytes(&Self::SHAPE, self.current(), self.mask + 1) };
+        }
+        if let Some(g) = &self.growth {
+            bytes += mem::size_of::<Growth>();
+            if !g.old.is_null() {
+                // SAFETY: the old array is live.
+                bytes += unsafe { array_bytes(&Self::SHAPE, g.old, 1 << g.old_b) };
+            }
+            if !g.retiring.is_null() {
+                // SAFETY: the retiring array is live.
+                bytes += unsafe { array_bytes(&Self::SHAPE, g.retiring, g.retiring_n) };
+            }
         }
         if Layout::<K, V>::KEY_BOXED {
             bytes += self.len * mem::size_of::<K>();
@@ -864,6 +804,104 @@ impl<K, V> Drop for RawTable<K, V> {
         // SAFETY: the table is going away; each entry is dropped once, then the guard frees the
         // memory (also when a destructor panics).
         unsafe { guard.0.drop_entries() };
+    }
+}
+
+/// Searches the chain headed by `head` for a key with tag `top` that satisfies `eq`.
+///
+/// # Safety
+/// `head` is an initialised head of a live table's chain that holds no evacuation marks (a
+/// current-array chain, or an old chain that has not moved).
+#[inline(always)]
+pub(crate) unsafe fn search<K, V>(
+    head: Bucket<K, V>,
+    top: u8,
+    mut eq: impl FnMut(&K) -> bool,
+) -> Option<Position<K, V>> {
+    let mut bucket = head;
+    loop {
+        // SAFETY: every bucket of such a chain is initialised, and a slot `match_tag` reports in
+        // it is live (see `group`: no marks 2..=4, so even SWAR's false positives are live).
+        unsafe {
+            let word = bucket.tag_word();
+            for index in match_tag(word, top) {
+                if eq(&*bucket.key(index)) {
+                    return Some(Position {
+                        head,
+                        bucket,
+                        index,
+                    });
+                }
+            }
+            // EMPTY_REST: every later slot of the chain is empty, so the chain ends here.
+            if has_empty_rest(word) {
+                return None;
+            }
+            bucket = bucket.overflow();
+        }
+        if bucket.is_null() {
+            return None;
+        }
+    }
+}
+
+/// Marks `pos`'s slot empty, turning it and the empty slots before it into `EMPTY_REST` when
+/// the rest of the chain is empty (Go's `mapdelete` tail, on whole tag words).
+///
+/// # Safety
+/// `pos` is a position of a live table whose slot was just emptied.
+unsafe fn mark_empty<K, V>(pos: Position<K, V>) {
+    let Position {
+        head,
+        mut bucket,
+        index,
+    } = pos;
+    // SAFETY: every bucket touched is in `pos`'s chain, which is initialised.
+    unsafe {
+        let shift = 8 * index;
+        let mut word = bucket.tag_word() & !(0xff << shift) | (EMPTY_ONE as u64) << shift;
+        // Are all later slots of this bucket EMPTY_REST? (Two shifts: `<< 64` is not a shift.)
+        let rest_empty = word & ((u64::MAX << shift) << 8) == 0;
+        let next = bucket.overflow();
+        if next.is_null() {
+            // The common case, written without a branch on "was this the last live slot?"
+            // (true about a third of the time in random order: as a branch it mispredicted
+            // and cost ~3 ns per remove). Keep the bytes up to the highest live slot when the
+            // rest of the chain is empty, all of them otherwise; one 8-byte store.
+            let keep = match_live(word).bytes_through_highest();
+            let keep = keep | (rest_empty as u64).wrapping_sub(1);
+            bucket.set_tag_word(word & keep);
+            if keep != 0 || bucket == head {
+                return;
+            }
+            // An overflow bucket became all empty: go on in the bucket before it (rare).
+            let this = bucket;
+            bucket = head;
+            while bucket.overflow() != this {
+                bucket = bucket.overflow();
+            }
+            word = bucket.tag_word();
+        } else if !rest_empty || next.tag(0) != EMPTY_REST {
+            bucket.set_tag(index, EMPTY_ONE);
+            return;
+        }
+        // Go walks back turning EMPTY_ONE into EMPTY_REST, slot by slot, until a live slot.
+        // On the word: keep the bytes up to the highest live slot, zero the rest, in one
+        // store. (A slot before a live one is never EMPTY_REST, so this is the same.)
+        loop {
+            let keep = match_live(word).bytes_through_highest();
+            bucket.set_tag_word(word & keep);
+            if keep != 0 || bucket == head {
+                return;
+            }
+            // The whole bucket was empty: go on in the bucket before it (rare).
+            let this = bucket;
+            bucket = head;
+            while bucket.overflow() != this {
+                bucket = bucket.overflow();
+            }
+            word = bucket.tag_word();
+        }
     }
 }
 
@@ -951,29 +989,31 @@ mod tests {
                     let mut expected = chain.clone();
                     go_mark_empty(&mut expected, b, i);
 
-                    let arr = alloc_array::<u64, u64>(chain.len(), true).unwrap();
-                    // SAFETY: `arr` holds `chain.len()` initialised buckets, linked into one
-                    // chain here; their slots are never read (only tophash bytes).
+                    let shape = Shape::of::<u64, u64>();
+                    let arr = alloc_array(&shape, 1, chain.len(), true).unwrap();
+                    // SAFETY: `arr` is a live one-bucket array; its head and the blocks taken
+                    // from its pool are linked into one chain here, and their slots are never
+                    // read (only tags).
                     let got = unsafe {
-                        let buckets: Vec<BucketPtr<u64, u64>> =
-                            (0..chain.len()).map(|k| BucketPtr::at(arr, k)).collect();
+                        let mut buckets: Vec<Bucket<u64, u64>> =
+                            vec![Bucket::main(arr.tags, arr.links(1), arr.slots, 0)];
+                        for _ in 1..chain.len() {
+                            buckets.push(Bucket::block(take_block(&shape, arr)));
+                        }
                         for k in 0..chain.len() {
-                            buckets[k].set_tophash_word(u64::from_le_bytes(chain[k]));
+                            buckets[k].set_tag_word(u64::from_le_bytes(chain[k]));
                             if k + 1 < chain.len() {
                                 buckets[k].set_overflow(buckets[k + 1]);
                             }
                         }
-                        let mut table = RawTable::<u64, u64>::new();
-                        table.mark_empty(Position {
+                        mark_empty(Position {
                             head: buckets[0],
                             bucket: buckets[b],
                             index: i,
                         });
-                        let got: Vec<[u8; 8]> = buckets
-                            .iter()
-                            .map(|b| b.tophash_word().to_le_bytes())
-                            .collect();
-                        free_array::<u64, u64>(arr, chain.len());
+                        let got: Vec<[u8; 8]> =
+                            buckets.iter().map(|b| b.tag_word().to_le_bytes()).collect();
+                        free_array(&shape, arr, 1);
                         got
                     };
                     assert_eq!(got, expected, "chain {chain:?}, removing ({b}, {i})");
