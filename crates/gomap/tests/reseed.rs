@@ -111,7 +111,6 @@ fn refillers() -> Vec<Refiller> {
 }
 
 #[test]
-#[ignore = "fixed by the layout rewrite"]
 fn a_map_emptied_then_reserved_or_extended_hashes_with_a_new_seed() {
     let mut kept = Vec::new();
     for (how_empty, empty) in emptiers() {
