@@ -9,7 +9,8 @@
 # Environment: FUZZ_JOBS (parallel fuzzing processes, default 1), FUZZ_MAX_LEN (input size limit
 #              in bytes, default 4096), FUZZ_LEN_CONTROL (how slowly libFuzzer raises the size of
 #              the inputs it makes, default 10: long operation sequences early; libFuzzer's own
-#              default is 100), FUZZ_ARGS (more libFuzzer flags).
+#              default is 100), FUZZ_TIMEOUT (seconds one input may take before it counts as a
+#              hang, default 20), FUZZ_ARGS (more libFuzzer flags).
 # Installs cargo-fuzz with `cargo install` if it is missing. Exits non-zero if the fuzzer found
 # a failure (a panic, a failed assertion, a sanitizer report, a leak, a timeout, out of memory).
 set -euo pipefail
@@ -52,7 +53,7 @@ cargo +nightly fuzz run "$target" "corpus/$target" -- \
     -max_total_time="$seconds" \
     -max_len="${FUZZ_MAX_LEN:-4096}" \
     -len_control="${FUZZ_LEN_CONTROL:-10}" \
-    -timeout=20 \
+    -timeout="${FUZZ_TIMEOUT:-20}" \
     -print_final_stats=1 \
     "${parallel[@]}" ${FUZZ_ARGS:-} 2>&1 | tee "../$log" | grep -E '^(#[0-9]+.*(pulse|DONE)|INFO: (Running|Loaded|seed)|==[0-9]+==|stat::|SUMMARY|panicked|Test unit|artifact)'
 status=${PIPESTATUS[0]}

@@ -66,7 +66,10 @@ fuzz_target!(|data: &[u8]| {
 fn run<S: BuildHasher + Clone>(u: &mut Unstructured<'_>, mask: u32, hasher: S) {
     let mut g: Map<S> = gomap::HashMap::with_hasher(hasher);
     let mut m = Model::new();
-    let mut checker = Checker::new();
+    // Every check after every step while the map is small; for larger maps the O(buckets)
+    // checks run on every change of capacity and every `buckets / 32` steps (as in the long
+    // differential runs), which keeps the fuzzer fast enough to go deep.
+    let mut checker = Checker::adaptive();
     let mut ops = Vec::new();
     let mut done = 0;
     while !u.is_empty() && done < MAX_OPS {
