@@ -1,12 +1,13 @@
 //! Differential fuzzing of `gomap::HashMap` against `std::collections::HashMap`.
 //!
 //! The input bytes choose a hasher and a key space, then decode into a sequence of operations on
-//! the public API (every mutating call, the entry API, iteration, clones, capacity management:
-//! the `Op`s of `crates/gomap/tests/common/ops.rs`, shared with `tests/differential.rs`). Each
-//! operation is replayed on both maps and their answers must agree; after every step the map's
-//! invariants are checked through `stats()` and `snapshot()` by the same `Checker` the
-//! differential tests use (live slots == len, load factor when not growing, a grow ends within
-//! `old_buckets` writes, a grow more than 2x only from a reserve, a shrink only when asked...).
+//! the public API (every mutating call, the entry API, iteration, clones, capacity management,
+//! batched lookups: the `Op`s of `crates/gomap/tests/common/ops.rs`, shared with
+//! `tests/differential.rs`). Each operation is replayed on both maps and their answers must
+//! agree; after each step the map's invariants are checked through `stats()` and `snapshot()` by
+//! the same `Checker` the differential tests use (live slots == len, load factor when not
+//! growing, a grow ends within `old_buckets` writes, a grow more than 2x only from a reserve, a
+//! shrink only when asked...): all of them after every step while the map is small.
 //!
 //! Hashers: foldhash with a seed taken from the input (reproducible), gomap's default (random
 //! seed, renewed when the map empties), std's SipHash with fixed keys, and the bad ones of the
@@ -162,7 +163,15 @@ fn decode(u: &mut Unstructured<'_>, mask: u32, out: &mut Vec<Op>) -> Result<()> 
         179..=180 => Op::Iterate,
         181..=182 => Op::IterMut(value(u)?),
         183..=184 => Op::IntoIterSome(small(u, 64)?),
-        185..=224 => {
+        185..=187 => {
+            let n = small(u, 40)?;
+            let mut keys = Vec::with_capacity(n);
+            for _ in 0..n {
+                keys.push(key(u)?);
+            }
+            Op::GetMany(keys, small(u, 48)?)
+        }
+        188..=224 => {
             // Inserts of consecutive keys, one write per step.
             let (start, n, v) = (key(u)?, small(u, 200)?, value(u)?);
             out.extend((0..n as u32).map(|i| Op::Insert(start.wrapping_add(i) & mask, v ^ i)));

@@ -4,9 +4,10 @@
 //! API, writes through `get_mut`, `get_disjoint_mut`, `iter_mut` and `values_mut`, `retain`,
 //! `drain` consumed or dropped half-way, `extract_if` consumed or dropped early, `clear`,
 //! `extend`, `reserve`, `try_reserve`, `shrink_to`, `shrink_to_fit`, `finish_growth`, clones,
-//! partial `into_iter`) are replayed on both maps (the operations live in `common/ops.rs`, which
-//! the fuzz target in `fuzz/` replays too). Every return value must agree after every
-//! operation, and the full contents periodically and at the end.
+//! partial `into_iter`; and the batched `get_many`/`contains_many`) are replayed on both maps
+//! (the operations live in `common/ops.rs`, which the fuzz target in `fuzz/` replays too). Every
+//! return value must agree after every operation, and the full contents periodically and at the
+//! end.
 //!
 //! After every step the map's internal invariants are checked through `stats()` and
 //! `snapshot()` (see `common::Checker`): `stats().len == len()`, the load factor (6.5 per
@@ -102,6 +103,8 @@ fn op(keys: u32) -> impl Strategy<Value = Op> {
         1 => Just(Op::Iterate),
         1 => v().prop_map(Op::IterMut),
         1 => (0..50usize).prop_map(Op::IntoIterSome),
+        2 => (prop::collection::vec(k(), 0..40), 0..45usize)
+            .prop_map(|(keys, n)| Op::GetMany(keys, n)),
     ]
 }
 

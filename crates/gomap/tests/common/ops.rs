@@ -71,6 +71,9 @@ pub(crate) enum Op {
     IterMut(u32),
     /// Take this many entries from `into_iter` of a clone, then drop the iterator.
     IntoIterSome(usize),
+    /// `get_many` and `contains_many` of these keys, the first consumed to this many answers
+    /// then dropped with lookups pending, the second to the end.
+    GetMany(Vec<u32>, usize),
 }
 
 pub(crate) fn retain_keeps(k: u32, v: u32, m: u32) -> bool {
@@ -441,6 +444,14 @@ pub(crate) fn apply<S: BuildHasher + Clone>(op: &Op, g: &mut Map<S>, m: &mut Mod
                 g.values_mut().for_each(|v| *v = v.wrapping_add(x));
                 m.values_mut().for_each(|v| *v = v.wrapping_add(x));
             }
+        }
+        Op::GetMany(ref keys, n) => {
+            let expected: Vec<Option<&u32>> = keys.iter().map(|k| m.get(k)).collect();
+            let got: Vec<Option<&u32>> = g.get_many(keys).take(n).collect();
+            assert_eq!(got, expected[..n.min(keys.len())], "get_many({keys:?})");
+            let hits: Vec<bool> = g.contains_many(keys).collect();
+            let expected: Vec<bool> = expected.iter().map(Option::is_some).collect();
+            assert_eq!(hits, expected, "contains_many({keys:?})");
         }
         Op::IntoIterSome(n) => {
             let mut it = g.clone().into_iter();
