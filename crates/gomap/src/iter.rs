@@ -33,6 +33,15 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     }
 
     #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.raw.fold(init, |acc, pos| {
+            // SAFETY: as in `next`.
+            let item = unsafe { (&*pos.key(), &*pos.value()) };
+            f(acc, item)
+        })
+    }
+
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.raw.size_hint()
     }
@@ -76,6 +85,15 @@ impl<K, V> IterMut<'_, K, V> {
 
 impl<'a, K, V> Iterator for IterMut<'a, K, V> {
     type Item = (&'a K, &'a mut V);
+
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.raw.fold(init, |acc, pos| {
+            // SAFETY: the map is borrowed mutably for 'a and yields each live position once.
+            let item = unsafe { (&*pos.key(), &mut *pos.value()) };
+            f(acc, item)
+        })
+    }
 
     #[inline]
     fn next(&mut self) -> Option<(&'a K, &'a mut V)> {
@@ -298,6 +316,11 @@ macro_rules! projection {
             #[inline]
             fn next(&mut self) -> Option<$item> {
                 self.inner.next().map(|$x| $proj)
+            }
+
+            #[inline]
+            fn fold<B, F: FnMut(B, $item) -> B>(self, init: B, mut f: F) -> B {
+                self.inner.fold(init, |acc, $x| f(acc, $proj))
             }
 
             #[inline]

@@ -16,12 +16,14 @@
 //!
 //! ## The design
 //!
-//! A map is a header plus an array of `2^B` buckets. A key's 64-bit hash picks its bucket with
-//! the low `B` bits; its top 8 bits become the slot's *tophash*, kept in a byte array at the
-//! front of the bucket, so most non-matching slots are rejected eight at a time (one `u64`
-//! compare, SWAR) without touching a key. Each bucket holds 8 slots: the 16-byte header
-//! (`tophash[8]` and the overflow pointer), then the 8 keys and 8 values (as pairs when that
-//! wastes no padding, else as Go's two arrays). A full bucket chains an overflow bucket.
+//! A map is a small header plus an array of `2^B` buckets. A key's 64-bit hash picks its bucket
+//! with the low `B` bits; its top 8 bits become the slot's *tophash*. Each bucket holds 8 slots.
+//! The array keeps hot and cold apart: every bucket's 8 tophash bytes sit in one dense array
+//! (8 buckets to a cache line), so a lookup rejects most slots eight at a time (SSE2 on x86_64,
+//! NEON on aarch64, SWAR elsewhere) and a miss normally touches that one line; the overflow links
+//! sit in a second array, read only when a bucket is full; the keys and values (as pairs when
+//! that wastes no padding, else as Go's two arrays) sit in a third, read after a tag matched. A
+//! full bucket chains an overflow bucket from the spares allocated with the array.
 //!
 //! When the average load passes **6.5 entries per bucket**, an array twice as large is installed
 //! and the old one is **evacuated incrementally**: each later insert or remove moves the old
@@ -35,8 +37,13 @@
 //!   the old array is handed back to the OS piece by piece as evacuation passes it.
 //! - **Every change of size is incremental**: `reserve` installs its final array at once (up to
 //!   64x larger), `shrink_to`/`shrink_to_fit` shrink in steps carried out by later writes.
-//! - **Tag matching eight at a time** on the tophash word.
-//! - **The overflow pointer sits beside the tophash bytes**, in the bucket's first cache line.
+//! - **Hot/cold layout** (above), and a **48-byte table header**: the growth state lives out of
+//!   line while a grow runs, as Go's `mapextra` does.
+//! - **`reserve` keeps std's promise**: after `with_capacity(n)`, `reserve(n)` or
+//!   `try_reserve(n)`, the next `n` inserts of keys that hash at random make no allocator call;
+//!   the array's spare overflow blocks are sized for the reserved load.
+//! - **Batched lookups**: [`HashMap::get_many`] and [`HashMap::contains_many`] hash ahead and
+//!   prefetch each key's memory before resolving it, overlapping the cache misses of a large map.
 //! - **Panic safety.** Evacuation copies entries before it commits, so a `Hash` that panics
 //!   mid-grow leaves the map as it was; a panicking `Drop` does not stop the others.
 //! - **Seeing inside**: [`HashMap::stats`] and [`HashMap::snapshot`].
@@ -49,7 +56,9 @@
 //!   any `BuildHasher` works. See [`hash`] for what that does and does not promise against
 //!   HashDoS, and for when a map renews its seed.
 //! - **Capacity**: [`HashMap::capacity`] is how many entries fit before the bucket array is
-//!   replaced by a larger one; inserts below it may still chain overflow buckets.
+//!   replaced by a larger one. Inserts below it chain overflow buckets from spares allocated with
+//!   the array; only keys that collide far beyond chance (a broken or hostile hasher) can use up
+//!   the spares and make an insert allocate more.
 //! - **Growth finishes on writes.** A map built and then only read can stay mid-grow, and then
 //!   its lookups read the old array's fuller chains (measured: 1.4x slower right after a grow
 //!   started at 1.7M keys). [`HashMap::finish_growth`] completes a grow or shrink at once.

@@ -109,9 +109,9 @@ impl<K, V, S> HashMap<K, V, S> {
 
     /// The number of entries the map holds before its bucket array is replaced by a larger one.
     ///
-    /// After `reserve(n)`, the next `n` inserts do not replace the bucket array by a larger one.
-    /// Inserts below capacity may still chain overflow buckets (from a pool) when a bucket's 8
-    /// slots are taken. Never less than `len()`; 0 for a map that holds no memory. After
+    /// After `reserve(n)`, the next `n` inserts do not replace the bucket array by a larger one,
+    /// and, for keys that hash at random, do not call the allocator at all: the overflow buckets
+    /// they need come from spares allocated with the array. Never less than `len()`; 0 for a map that holds no memory. After
     /// `shrink_to`, it is the capacity the shrink is heading for, even while the shrink is still
     /// being carried out by later writes.
     pub fn capacity(&self) -> usize {
@@ -284,7 +284,13 @@ where
     }
 
     /// Makes room for `additional` more entries: the next `additional` inserts do not replace
-    /// the bucket array.
+    /// the bucket array, and (for keys that hash at random) make no allocator call.
+    ///
+    /// **Cost**: O(1) when the array is large enough, or when it grows: the larger array is
+    /// installed at once and filled by later writes, a few chains at a time. **O(old buckets)**
+    /// when a grow is already under way and the request goes past it: that grow is finished
+    /// first. A request more than 64 times the current size rebuilds at once (the entries are
+    /// then few next to the request).
     ///
     /// # Panics
     /// Panics if the capacity overflows `usize`; aborts if the allocation fails.

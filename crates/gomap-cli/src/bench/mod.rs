@@ -33,7 +33,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, default_value = "1K,100K,1M,10M")]
     n: String,
     /// Workloads, comma-separated, or "all": insert_grow, insert_presized, lookup_hit,
-    /// lookup_miss, remove, iterate, churn.
+    /// lookup_hit_batched, lookup_miss, remove, iterate, churn.
     #[arg(long, default_value = "all")]
     workloads: String,
     /// Key types: u64, str or all.

@@ -13,6 +13,9 @@
 //!   outside the timed region too).
 //! - `insert_presized`: the `n` inserts only; `with_capacity(n)` happens before the clock starts.
 //! - `lookup_hit`: `n` lookups of the present keys, in the shuffled order, summing the values.
+//! - `lookup_hit_batched` (not in the Go anchor): the same lookups as `lookup_hit`, handed to the
+//!   map as one batch: gomap's pipelined `get_many`; for the other maps, their plain `get` loop
+//!   (they offer nothing else), so the ratio is gomap's batch against their best.
 //! - `lookup_miss`: `n` lookups of the absent keys.
 //! - `remove`: removing all `n` keys in the shuffled order; the map is rebuilt by `n` inserts from
 //!   empty before the clock starts (as Go rebuilds it; so it may be caught mid-growth, as Go's).
@@ -71,7 +74,38 @@ pub(crate) trait BenchMap<K>: 'static {
     fn len(&self) -> usize;
     /// The wrapping sum of all values, by iteration.
     fn sum_values(&self) -> u64;
+    /// The wrapping sum of the values of `keys` (present ones), looked up as one batch.
+    fn sum_batch(&self, keys: &[K]) -> u64;
 }
+
+/// How each map looks up a batch of keys: gomap's `get_many`, else a plain loop.
+trait Batch<K> {
+    fn sum_batch_impl(&self, keys: &[K]) -> u64;
+}
+
+impl<K: BenchKey> Batch<K> for GomapMap<K> {
+    #[inline]
+    fn sum_batch_impl(&self, keys: &[K]) -> u64 {
+        self.get_many(keys)
+            .fold(0u64, |a, v| a.wrapping_add(v.copied().unwrap_or(0)))
+    }
+}
+
+macro_rules! plain_batch {
+    ($ty:ty) => {
+        impl<K: BenchKey> Batch<K> for $ty {
+            #[inline]
+            fn sum_batch_impl(&self, keys: &[K]) -> u64 {
+                keys.iter().fold(0u64, |a, k| {
+                    a.wrapping_add(self.get(k).copied().unwrap_or(0))
+                })
+            }
+        }
+    };
+}
+plain_batch!(HashbrownMap<K>);
+plain_batch!(StdMap<K>);
+plain_batch!(StdFoldMap<K>);
 
 macro_rules! bench_map {
     ($ty:ty, $name:literal, $new:expr, $cap:expr) => {
@@ -104,6 +138,10 @@ macro_rules! bench_map {
             #[inline]
             fn sum_values(&self) -> u64 {
                 self.values().fold(0u64, |a, &v| a.wrapping_add(v))
+            }
+            #[inline]
+            fn sum_batch(&self, keys: &[K]) -> u64 {
+                <$ty as Batch<K>>::sum_batch_impl(self, keys)
             }
         }
     };
@@ -144,6 +182,8 @@ pub(crate) enum Workload {
     InsertPresized,
     /// Look up the `n` present keys in shuffled order.
     LookupHit,
+    /// The same lookups as one batch (`get_many` for gomap).
+    LookupHitBatched,
     /// Look up `n` absent keys.
     LookupMiss,
     /// Remove all `n` keys in shuffled order.
@@ -156,10 +196,11 @@ pub(crate) enum Workload {
 
 impl Workload {
     /// Every workload, in the order they run and print.
-    pub(crate) const ALL: [Workload; 7] = [
+    pub(crate) const ALL: [Workload; 8] = [
         Workload::InsertGrow,
         Workload::InsertPresized,
         Workload::LookupHit,
+        Workload::LookupHitBatched,
         Workload::LookupMiss,
         Workload::Remove,
         Workload::Iterate,
@@ -172,6 +213,7 @@ impl Workload {
             Workload::InsertGrow => "insert_grow",
             Workload::InsertPresized => "insert_presized",
             Workload::LookupHit => "lookup_hit",
+            Workload::LookupHitBatched => "lookup_hit_batched",
             Workload::LookupMiss => "lookup_miss",
             Workload::Remove => "remove",
             Workload::Iterate => "iterate",
@@ -183,7 +225,10 @@ impl Workload {
     pub(crate) fn uses_base(self) -> bool {
         matches!(
             self,
-            Workload::LookupHit | Workload::LookupMiss | Workload::Iterate
+            Workload::LookupHit
+                | Workload::LookupHitBatched
+                | Workload::LookupMiss
+                | Workload::Iterate
         )
     }
 }
@@ -283,6 +328,7 @@ impl<K: BenchKey, M: BenchMap<K>> Runner<K, M> {
             Workload::InsertGrow => self.insert(false),
             Workload::InsertPresized => self.insert(true),
             Workload::LookupHit => self.lookup_hit(),
+            Workload::LookupHitBatched => self.lookup_hit_batched(),
             Workload::LookupMiss => self.lookup_miss(),
             Workload::Remove => self.remove(),
             Workload::Iterate => self.iterate(),
@@ -319,6 +365,16 @@ impl<K: BenchKey, M: BenchMap<K>> Runner<K, M> {
             m
         };
         assert_eq!(m.len(), n, "{}: insert lost keys", M::NAME);
+        d
+    }
+
+    fn lookup_hit_batched(&mut self) -> Duration {
+        let keys = Rc::clone(&self.keys);
+        let base = black_box(self.base());
+        let t = Instant::now();
+        let sum = black_box(base.sum_batch(&keys.query));
+        let d = t.elapsed();
+        assert_eq!(sum, keys.expect, "{}: lookup_hit_batched sum", M::NAME);
         d
     }
 

@@ -22,13 +22,16 @@
 //! 64-bit word with one marker bit per slot at `8 * i + 7`, so that `generic.rs` is also the
 //! reference the others are tested against.
 
-#[cfg(any(
-    test,
-    not(any(
+#[cfg_attr(
+    any(
         target_arch = "x86_64",
         all(target_arch = "aarch64", target_endian = "little")
-    ))
-))]
+    ),
+    allow(
+        dead_code,
+        reason = "removal and evacuation use its live mask; the rest serves the tests"
+    )
+)]
 pub(crate) mod generic;
 #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
 mod neon;
@@ -113,7 +116,8 @@ impl<const STRIDE: u32> SlotMask<STRIDE> {
         // for byte `h`: keep 8 * (h + 1) bits. `checked_shr` maps the empty set (64 leading
         // zeros, or a shift of 64) to 0.
         if STRIDE == 8 {
-            u64::MAX.checked_shr(self.0.leading_zeros()).unwrap_or(0)
+            let lz = self.0.leading_zeros();
+            (u64::MAX >> (lz & 63)) & ((lz != 64) as u64).wrapping_neg()
         } else {
             let lz = self.0.leading_zeros();
             // h = 63 - lz; bits kept = 8 * (64 - lz); shift = 64 - 8 * (64 - lz).

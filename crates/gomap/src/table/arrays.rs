@@ -22,9 +22,11 @@ use crate::bucket::{is_evacuated, Bucket};
 /// It does not borrow the table; whoever holds one keeps the table alive and unchanged.
 pub(crate) struct Arrays<K, V> {
     pub(crate) cur: RawArray,
+    cur_links: *mut *mut u8,
     pub(crate) b: u8,
     /// `RawArray::NULL` when not growing.
     pub(crate) old: RawArray,
+    old_links: *mut *mut u8,
     pub(crate) old_b: u8,
     /// `units - 1` while growing (units: old chains when growing, new buckets when shrinking).
     pub(crate) units_mask: usize,
@@ -57,8 +59,10 @@ impl<K, V> Arrays<K, V> {
         };
         Arrays {
             cur,
+            cur_links: cur.links(1 << b),
             b,
             old,
+            old_links: old.links(1 << old_b),
             old_b,
             units_mask,
             nevacuate,
@@ -75,23 +79,13 @@ impl<K, V> Arrays<K, V> {
     /// Current bucket `j`, computed without reading memory.
     #[inline(always)]
     pub(crate) fn cur_bucket(&self, j: usize) -> Bucket<K, V> {
-        Bucket::main(
-            self.cur.tags,
-            self.cur.links(1 << self.b),
-            self.cur.slots,
-            j,
-        )
+        Bucket::main(self.cur.tags, self.cur_links, self.cur.slots, j)
     }
 
     /// Old bucket `i`, computed without reading memory.
     #[inline(always)]
     pub(crate) fn old_bucket(&self, i: usize) -> Bucket<K, V> {
-        Bucket::main(
-            self.old.tags,
-            self.old.links(1 << self.old_b),
-            self.old.slots,
-            i,
-        )
+        Bucket::main(self.old.tags, self.old_links, self.old.slots, i)
     }
 
     /// Chain indices to enumerate: the larger of the two arrays.

