@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Go anchor (../shared/anchors/go: Go 1.19's builtin map, the classic bucket design gomap
+# Runs the Go anchor (anchors/go in this repository: Go 1.19's builtin map, the classic bucket design gomap
 # rebuilds, on gomap's benchmark workloads with the same splitmix64 keys) and prints its
 # CHECK / RESULT / MEM lines on standard output, for `gomap bench --go-results FILE`.
 #
@@ -18,7 +18,7 @@ min_ms=${3:-20}
 which=${4:-all}
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-anchor=${GO_ANCHOR_DIR:-$here/../../shared/anchors/go}
+anchor=${GO_ANCHOR_DIR:-$here/../anchors/go}
 go=/usr/lib/go-1.19/bin/go
 bin=${TMPDIR:-/tmp}/anchors-go
 

@@ -1,4 +1,4 @@
-//! Benchmark keys: splitmix64 from fixed seeds, exactly as `../shared/anchors/go` makes them, so
+//! Benchmark keys: splitmix64 from fixed seeds, exactly as `anchors/go` makes them, so
 //! gomap, hashbrown, std and Go's map are measured on the same keys.
 
 /// Seed of the key stream: the first N outputs are the present keys, the next N the absent ones.

@@ -28,19 +28,6 @@ fn assert_ok(o: &Output) {
     );
 }
 
-fn assert_fails_with(o: &Output, needle: &str) {
-    assert!(
-        !o.status.success(),
-        "expected failure, stdout: {}",
-        stdout(o)
-    );
-    let err = stderr(o);
-    assert!(
-        err.contains(needle),
-        "stderr should mention {needle:?}: {err}"
-    );
-}
-
 /// HTML elements that never have a closing tag.
 const VOID: [&str; 6] = ["meta", "br", "img", "input", "link", "hr"];
 
@@ -340,42 +327,95 @@ fn inspect_string_keys_and_big_maps_stay_small() {
 }
 
 #[test]
-fn bad_arguments_fail_clearly() {
+fn bad_arguments_are_usage_errors_in_every_subcommand() {
     let dir = scratch("bad");
     let d = dir.to_str().unwrap();
-    assert_fails_with(&gomap(&["frobnicate"]), "unrecognized subcommand");
-    assert_fails_with(
-        &gomap(&["latency", "--n", "0", "--out", d]),
-        "--n must be at least 1",
-    );
-    assert_fails_with(
-        &gomap(&["inspect", "--n", "0", "--out", &format!("{d}/x.html")]),
-        "--n must be at least 1",
-    );
-    assert_fails_with(&gomap(&["latency", "--n=-5"]), "invalid value");
-    assert_fails_with(&gomap(&["latency", "--maps", "btree", "--out", d]), "btree");
-    assert_fails_with(&gomap(&["inspect", "--hasher", "md5"]), "md5");
-    assert_fails_with(
-        &gomap(&["inspect", "--n", "10", "--out", "/proc/forbidden/x.html"]),
-        "/proc/forbidden",
-    );
-    assert_fails_with(
-        &gomap(&["latency", "--n", "10", "--out", "/proc/forbidden/dir"]),
-        "/proc/forbidden",
-    );
-    assert_fails_with(
-        &gomap(&[
-            "inspect",
-            "--hasher",
-            "constant",
-            "--n",
-            "1000000",
-            "--out",
-            &format!("{d}/c.html"),
-        ]),
+    let usage = |args: &[&str], needle: &str| common::assert_usage_error(&gomap(args), needle);
+    usage(&["frobnicate"], "unrecognized subcommand");
+    for cmd in ["latency", "inspect", "stats", "bench"] {
+        usage(&[cmd, "--n", "0"], "must be at least 1");
+        usage(&[cmd, "--n", "-5"], "not a size");
+        usage(&[cmd, "--n", "abc"], "not a size");
+    }
+    usage(&["bench", "--keys", "foo"], "unknown key type \"foo\"");
+    usage(&["inspect", "--keys", "foo"], "invalid value 'foo'");
+    usage(&["latency", "--maps", "btree", "--out", d], "btree");
+    usage(&["inspect", "--hasher", "md5"], "md5");
+    usage(
+        &["inspect", "--hasher", "constant", "--n", "1M"],
         "--n 10000 or less",
     );
-    assert_fails_with(&gomap(&["inspect", "--out", d]), "is a directory");
+}
+
+#[test]
+fn every_size_option_takes_suffixes() {
+    let o = gomap(&["stats", "--n", "2K"]);
+    assert_ok(&o);
+    assert!(stdout(&o).contains("2000"), "{}", stdout(&o));
+    let dir = scratch("suffix");
+    let page = dir.join("p.html");
+    assert_ok(&gomap(&[
+        "inspect",
+        "--n",
+        "1.5K",
+        "--out",
+        page.to_str().unwrap(),
+    ]));
+    assert_ok(&gomap(&[
+        "latency",
+        "--n",
+        "2K",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn output_paths_behave_alike_in_every_subcommand() {
+    let dir = scratch("paths");
+    let file = dir.join("afile");
+    std::fs::write(&file, "").unwrap();
+    let under_file = file.join("x");
+    let u = under_file.to_str().unwrap();
+    let runtime = |args: &[&str], needle: &str| common::assert_runtime_error(&gomap(args), needle);
+    let in_the_way = "afile is a file, not a directory";
+    runtime(
+        &["inspect", "--n", "10", "--out", &format!("{u}/x.html")],
+        in_the_way,
+    );
+    runtime(&["latency", "--n", "10", "--out", u], in_the_way);
+    runtime(&["showcase", "--quick", "--out", u], in_the_way);
+    runtime(
+        &["bench", "--n", "10", "--json", &format!("{u}.json")],
+        in_the_way,
+    );
+    runtime(
+        &["inspect", "--n", "10", "--out", dir.to_str().unwrap()],
+        "must name a file",
+    );
+    runtime(
+        &["latency", "--n", "10", "--out", "/proc/forbidden/dir"],
+        "/proc/forbidden",
+    );
+    // Missing parents are created everywhere.
+    let deep = dir.join("a/b");
+    assert_ok(&gomap(&[
+        "inspect",
+        "--n",
+        "10",
+        "--out",
+        deep.join("c/x.html").to_str().unwrap(),
+    ]));
+    assert_ok(&gomap(&[
+        "latency",
+        "--n",
+        "10",
+        "--out",
+        deep.join("d").to_str().unwrap(),
+    ]));
+    assert!(deep.join("c/x.html").is_file() && deep.join("d/latency.json").is_file());
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -417,4 +457,67 @@ fn showcase_quick_gathers_everything_into_index_html() {
     }
     check_html(&dir.join("layout.html"));
     check_json(&read(&dir.join("bench.json")));
+    // A tidy terminal: the verdict and the path, no tables or key checksums.
+    assert!(!printed.contains("CHECK"), "{printed}");
+    assert!(printed.lines().count() <= 12, "{printed}");
+    assert!(
+        printed.contains("- Throughput against hashbrown"),
+        "{printed}"
+    );
+    let said = stderr(&o);
+    assert!(
+        said.lines().next().unwrap_or("").contains("about"),
+        "{said}"
+    );
+    // The verdict opens the page, before the throughput table.
+    let verdict = html.find("class=\"verdict\"").expect("a verdict box");
+    assert!(verdict < html.find("id=\"bench\"").unwrap());
+    // Peak RSS comes from a child process per map: a number for each, not "-".
+    let json: serde_json::Value = serde_json::from_str(&read(&dir.join("latency.json"))).unwrap();
+    if cfg!(target_os = "linux") {
+        for m in json["maps"].as_array().unwrap() {
+            assert!(m["peak_rss_bytes"].as_u64().is_some(), "{}", m["map"]);
+        }
+    }
+}
+
+#[test]
+fn help_describes_every_command_and_version_names_the_build() {
+    let o = gomap(&["--help"]);
+    assert_ok(&o);
+    let help = stdout(&o);
+    for line in [
+        "bench ",
+        "latency ",
+        "inspect ",
+        "showcase ",
+        "stats ",
+        "With no command, runs the showcase",
+        "K, M and G suffixes",
+        "Exit status",
+    ] {
+        assert!(help.contains(line), "--help mentions {line:?}:\n{help}");
+    }
+    assert!(
+        !help.contains("peak-rss"),
+        "the child-process command stays hidden"
+    );
+    let o = gomap(&["--version"]);
+    assert_ok(&o);
+    let v = stdout(&o);
+    assert!(v.contains("commit ") && v.contains("rustc "), "{v}");
+}
+
+#[test]
+fn the_inspect_default_page_is_not_the_showcase_layout() {
+    let dir = scratch("inspect-default");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomap"))
+        .args(["inspect", "--n", "50"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    assert!(dir.join("gomap-report/inspect.html").is_file());
+    assert!(!dir.join("gomap-report/layout.html").exists());
+    let _ = std::fs::remove_dir_all(dir);
 }

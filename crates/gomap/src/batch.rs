@@ -102,23 +102,30 @@ where
     }
 }
 
-impl<'q, K, V, S, Q, I> FusedIterator for GetMany<'_, 'q, K, V, S, Q, I>
-where
-    K: Eq + Hash,
-    S: BuildHasher,
-    Q: Hash + Equivalent<K> + ?Sized + 'q,
-    I: FusedIterator<Item = &'q Q>,
-{
-}
+/// `FusedIterator` and `ExactSizeIterator` when the keys' iterator is.
+macro_rules! marker_traits {
+    ($name:ident) => {
+        impl<'q, K, V, S, Q, I> FusedIterator for $name<'_, 'q, K, V, S, Q, I>
+        where
+            K: Eq + Hash,
+            S: BuildHasher,
+            Q: Hash + Equivalent<K> + ?Sized + 'q,
+            I: FusedIterator<Item = &'q Q>,
+        {
+        }
 
-impl<'q, K, V, S, Q, I> ExactSizeIterator for GetMany<'_, 'q, K, V, S, Q, I>
-where
-    K: Eq + Hash,
-    S: BuildHasher,
-    Q: Hash + Equivalent<K> + ?Sized + 'q,
-    I: ExactSizeIterator<Item = &'q Q>,
-{
+        impl<'q, K, V, S, Q, I> ExactSizeIterator for $name<'_, 'q, K, V, S, Q, I>
+        where
+            K: Eq + Hash,
+            S: BuildHasher,
+            Q: Hash + Equivalent<K> + ?Sized + 'q,
+            I: ExactSizeIterator<Item = &'q Q>,
+        {
+        }
+    };
 }
+marker_traits!(GetMany);
+marker_traits!(ContainsMany);
 
 /// The iterator returned by [`HashMap::contains_many`]: whether the map holds each key, in
 /// order.
@@ -153,22 +160,4 @@ where
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.0.size_hint()
     }
-}
-
-impl<'q, K, V, S, Q, I> FusedIterator for ContainsMany<'_, 'q, K, V, S, Q, I>
-where
-    K: Eq + Hash,
-    S: BuildHasher,
-    Q: Hash + Equivalent<K> + ?Sized + 'q,
-    I: FusedIterator<Item = &'q Q>,
-{
-}
-
-impl<'q, K, V, S, Q, I> ExactSizeIterator for ContainsMany<'_, 'q, K, V, S, Q, I>
-where
-    K: Eq + Hash,
-    S: BuildHasher,
-    Q: Hash + Equivalent<K> + ?Sized + 'q,
-    I: ExactSizeIterator<Item = &'q Q>,
-{
 }

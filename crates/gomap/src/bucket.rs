@@ -516,18 +516,9 @@ impl<K, V> Bucket<K, V> {
     /// buckets are different.
     #[inline(always)]
     pub(crate) unsafe fn copy_from(self, i: usize, from: Self, from_i: usize) {
-        // SAFETY: distinct buckets, so the slots do not overlap; sizes come from `Layout`.
+        // SAFETY: forwarded; the tag makes the copied slot live.
         unsafe {
-            ptr::copy_nonoverlapping(
-                from.key_slot(from_i),
-                self.key_slot(i),
-                Layout::<K, V>::KEY_SLOT,
-            );
-            ptr::copy_nonoverlapping(
-                from.value_slot(from_i),
-                self.value_slot(i),
-                Layout::<K, V>::VALUE_SLOT,
-            );
+            self.copy_slot_from(i, from, from_i);
             self.set_tag(i, from.tag(from_i));
         }
     }

@@ -1,4 +1,4 @@
-//! Reading the Go anchor's output (`../shared/anchors/go`, run by `scripts/go-anchor.sh`): its
+//! Reading the Go anchor's output (`anchors/go`, run by `scripts/go-anchor.sh`): its
 //! `RESULT` lines become cells of implementation `"go"`, its `MEM` lines memory rows, and its
 //! `CHECK` lines prove it used our keys.
 

@@ -4,7 +4,7 @@
 //! Implementations run **interleaved in one process**: for each cell (workload x key type x N),
 //! every repetition measures each implementation once (the starting implementation rotates from
 //! one repetition to the next), so machine noise hits them all alike. Timing mirrors the Go
-//! anchor (`../shared/anchors/go/main.go`): a measurement repeats the workload until `min_ms` of
+//! anchor (`anchors/go/main.go`): a measurement repeats the workload until `min_ms` of
 //! timed work has accumulated and reports ns per operation; a discarded warm-up measurement comes
 //! first when N < 1M; the cell reports the median of the repetitions.
 
@@ -16,11 +16,15 @@ pub(crate) mod workloads;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use crate::alloc_counter;
+use crate::args::{self, CliError, CliResult};
+use crate::build_info;
 use crate::keys;
+use crate::output;
+use crate::progress;
 use workloads::{
     BenchKey, BenchMap, DynRunner, GomapMap, HashbrownMap, KeySet, Runner, StdFoldMap, StdMap,
     Workload,
@@ -29,9 +33,15 @@ use workloads::{
 /// The command-line options of `gomap bench`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct BenchArgs {
-    /// Sizes N, comma-separated; K and M suffixes allowed (1K = 1000).
-    #[arg(long, default_value = "1K,100K,1M,10M")]
-    n: String,
+    /// Sizes N, comma-separated; K, M and G suffixes allowed (1K = 1000).
+    #[arg(
+        long,
+        default_value = "1K,100K,1M,10M",
+        value_delimiter = ',',
+        value_parser = args::size,
+        allow_hyphen_values = true
+    )]
+    n: Vec<usize>,
     /// Workloads, comma-separated, or "all": insert_grow, insert_presized, lookup_hit,
     /// lookup_hit_batched, lookup_miss, remove, iterate, churn.
     #[arg(long, default_value = "all")]
@@ -187,7 +197,7 @@ impl BenchConfig {
             BenchConfig::showcase()
         } else {
             BenchConfig {
-                sizes: parse_sizes(&args.n)?,
+                sizes: args.n.clone(),
                 workloads: parse_list(&args.workloads, "workload", &Workload::ALL, |w| w.name())?,
                 keys: parse_list(&args.keys, "key type", &[KeyType::U64, KeyType::Str], |k| {
                     k.name()
@@ -221,30 +231,78 @@ impl BenchConfig {
     fn reps_for(&self, n: usize) -> usize {
         self.reps.unwrap_or(if n >= 1_000_000 { 5 } else { 7 })
     }
-}
 
-/// Parses `1000,100K,1M` (K = 1000, M = 1000000; `_` separators allowed).
-fn parse_sizes(s: &str) -> Result<Vec<usize>, String> {
-    s.split(',')
-        .map(|part| {
-            let p = part.trim().replace('_', "");
-            let (digits, mult) = match p.chars().last() {
-                Some('k' | 'K') => (&p[..p.len() - 1], 1_000),
-                Some('m' | 'M') => (&p[..p.len() - 1], 1_000_000),
-                _ => (&p[..], 1),
-            };
-            let v: usize = digits
-                .parse()
-                .map_err(|_| format!("--n: {part:?} is not a size (e.g. 1000, 100K, 1M)"))?;
-            let v = v
-                .checked_mul(mult)
-                .ok_or_else(|| format!("--n: {part:?} is too large"))?;
-            if v == 0 {
-                return Err("--n: every size must be at least 1".to_string());
-            }
-            Ok(v)
-        })
-        .collect()
+    /// Measurements per workload and implementation at size `n`: the repetitions, and the
+    /// discarded warm-up below N = 1M.
+    fn measurements_for(&self, n: usize) -> usize {
+        self.reps_for(n) + usize::from(n < 1_000_000)
+    }
+
+    /// A rough wall-clock cost of one measurement at size `n` with key type `k`, in
+    /// microseconds: the iterations needed to reach `min_ms` of timed work, each with its
+    /// untimed setup. The per-operation times are ballpark figures of this benchmark on a
+    /// 2-core VM (about 20 ns at 1K growing to 70 ns at 1M and 110 ns at 10M, string keys half
+    /// as slow again; fitted so that the default run's estimate matches its ~11 minutes); they
+    /// feed the run's time estimate and weigh its progress bar, nothing else.
+    fn measurement_cost_us(&self, n: usize, k: KeyType) -> f64 {
+        let per_op_ns = 20.0 * (n as f64 / 1e3).max(1.0).powf(0.19);
+        let per_op_ns = if k == KeyType::Str {
+            per_op_ns * 1.5
+        } else {
+            per_op_ns
+        };
+        let timed_us = n as f64 * per_op_ns / 1e3;
+        let min_us = self.min_ms as f64 * 1e3;
+        let iterations = (min_us / timed_us).ceil().max(1.0);
+        iterations * timed_us * 1.5
+    }
+
+    /// The rough cost of the heap measurement at size `n` (one untimed build per map), in
+    /// microseconds.
+    fn memory_cost_us(&self, n: usize) -> f64 {
+        if self.memory {
+            self.measurement_cost_us(n, KeyType::U64) / 1.5 * self.impls.len() as f64
+        } else {
+            0.0
+        }
+    }
+
+    /// The rough cost of the whole run, in seconds (see [`Self::measurement_cost_us`]).
+    pub(crate) fn estimate_secs(&self) -> f64 {
+        let per_size = |n: usize| {
+            let cells = (self.workloads.len() * self.impls.len() * self.measurements_for(n)) as f64;
+            let keys: f64 = self
+                .keys
+                .iter()
+                .map(|&k| self.measurement_cost_us(n, k))
+                .sum();
+            cells * keys + self.memory_cost_us(n)
+        };
+        self.sizes.iter().map(|&n| per_size(n)).sum::<f64>() / 1e6
+    }
+
+    /// What the run will do and about how long it takes, in one line.
+    pub(crate) fn plan(&self) -> String {
+        let sizes: Vec<String> = self.sizes.iter().map(|&n| args::show_size(n)).collect();
+        let reps: Vec<usize> = self.sizes.iter().map(|&n| self.reps_for(n)).collect();
+        let (lo, hi) = (
+            reps.iter().min().copied().unwrap_or(0),
+            reps.iter().max().copied().unwrap_or(0),
+        );
+        format!(
+            "N = {} x {} workloads x {} key type{} x {} maps, {} repetition{} of >= {} ms{}: about {}",
+            sizes.join(", "),
+            self.workloads.len(),
+            self.keys.len(),
+            if self.keys.len() == 1 { "" } else { "s" },
+            self.impls.len(),
+            if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") },
+            if hi == 1 { "" } else { "s" },
+            self.min_ms,
+            if self.memory { ", plus heap per entry" } else { "" },
+            args::show_duration(self.estimate_secs())
+        )
+    }
 }
 
 /// Parses a comma-separated list of names from `all`, or `"all"`.
@@ -373,16 +431,28 @@ pub(crate) struct MachineInfo {
     pub(crate) nproc: usize,
     /// `model name` from /proc/cpuinfo.
     pub(crate) cpu_model: Option<String>,
-    /// `rustc --version`, if rustc is on the PATH.
-    pub(crate) rustc: Option<String>,
-    /// `git rev-parse HEAD` in the working directory, if it is a git checkout.
-    pub(crate) git_commit: Option<String>,
+    /// The `rustc --version` this binary was built with (recorded at build time).
+    pub(crate) rustc: String,
+    /// The commit this binary was built from (recorded at build time; `+dirty` when the tree
+    /// had changes, `unknown` outside a git checkout).
+    pub(crate) git_commit: String,
     /// Whether this binary was built with optimizations.
     pub(crate) optimized: bool,
     /// Kernel release, from /proc/sys/kernel/osrelease.
     pub(crate) kernel: Option<String>,
     /// Seconds since the Unix epoch when the run finished.
     pub(crate) unix_time: u64,
+}
+
+impl MachineInfo {
+    /// The commit, shortened to 12 hex digits (its `+dirty` mark kept).
+    pub(crate) fn short_commit(&self) -> String {
+        let (hash, dirty) = match self.git_commit.split_once('+') {
+            Some((h, d)) => (h, format!("+{d}")),
+            None => (self.git_commit.as_str(), String::new()),
+        };
+        format!("{}{dirty}", &hash[..hash.len().min(12)])
+    }
 }
 
 /// Everything a run measured.
@@ -511,7 +581,13 @@ fn median(v: &[f64]) -> f64 {
 }
 
 /// Measures the cells of one key type and size, implementations interleaved.
-fn run_keys<K: BenchKey>(cfg: &BenchConfig, n: usize, bar: &ProgressBar, cells: &mut Vec<Cell>) {
+fn run_keys<K: BenchKey>(
+    cfg: &BenchConfig,
+    n: usize,
+    key_type: KeyType,
+    bar: &ProgressBar,
+    cells: &mut Vec<Cell>,
+) {
     let keys = Rc::new(KeySet::<K>::new(n));
     let mut runners: Vec<Box<dyn DynRunner>> = cfg.impls.iter().map(|i| i.runner(&keys)).collect();
     let reps = cfg.reps_for(n);
@@ -520,10 +596,11 @@ fn run_keys<K: BenchKey>(cfg: &BenchConfig, n: usize, bar: &ProgressBar, cells: 
         bar.set_message(format!("{} {} N={}", w.name(), K::NAME, table::human_n(n)));
         let k = runners.len();
         let mut samples = vec![Vec::with_capacity(reps); k];
+        let step = cfg.measurement_cost_us(n, key_type) as u64;
         if n < 1_000_000 {
             for r in runners.iter_mut() {
                 workloads::measure(min_ns, n, || r.one(w));
-                bar.inc(1);
+                bar.inc(step);
             }
         }
         for rep in 0..reps {
@@ -531,7 +608,7 @@ fn run_keys<K: BenchKey>(cfg: &BenchConfig, n: usize, bar: &ProgressBar, cells: 
                 let i = (rep + j) % k;
                 let (ns, _) = workloads::measure(min_ns, n, || runners[i].one(w));
                 samples[i].push(ns);
-                bar.inc(1);
+                bar.inc(step);
             }
         }
         for r in runners.iter_mut() {
@@ -552,12 +629,6 @@ fn run_keys<K: BenchKey>(cfg: &BenchConfig, n: usize, bar: &ProgressBar, cells: 
     }
 }
 
-fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new(cmd).args(args).output().ok()?;
-    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !s.is_empty()).then_some(s)
-}
-
 /// Facts about this machine and build.
 pub(crate) fn machine_info() -> MachineInfo {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -569,8 +640,8 @@ pub(crate) fn machine_info() -> MachineInfo {
     MachineInfo {
         nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
         cpu_model,
-        rustc: command_output("rustc", &["--version"]),
-        git_commit: command_output("git", &["rev-parse", "HEAD"]),
+        rustc: build_info::RUSTC.to_string(),
+        git_commit: build_info::COMMIT.to_string(),
         optimized: !cfg!(debug_assertions),
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .ok()
@@ -623,27 +694,13 @@ pub(crate) fn run(cfg: &BenchConfig) -> Result<BenchResults, String> {
         Some(path) => Some(load_go(cfg, path)?),
         None => None,
     };
-    let warmups = |n: usize| usize::from(n < 1_000_000);
-    let total: usize = cfg
-        .sizes
-        .iter()
-        .map(|&n| (cfg.reps_for(n) + warmups(n)) * cfg.workloads.len() * cfg.keys.len())
-        .sum::<usize>()
-        * cfg.impls.len()
-        + if cfg.memory {
-            cfg.sizes.len() * cfg.impls.len()
-        } else {
-            0
-        };
+    // Progress in estimated microseconds of work, so that the ETA holds across sizes.
+    let total = (cfg.estimate_secs() * 1e6) as u64;
     let bar = if cfg.progress {
-        ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
+        progress::bar(total, "bench")
     } else {
         ProgressBar::hidden()
     };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg} [{elapsed}, eta {eta}]")
-            .expect("a valid template"),
-    );
 
     let mut cells = Vec::new();
     let mut memory = Vec::new();
@@ -652,8 +709,8 @@ pub(crate) fn run(cfg: &BenchConfig) -> Result<BenchResults, String> {
         key_checks.push(KeyCheck::ours(n));
         for &k in &cfg.keys {
             match k {
-                KeyType::U64 => run_keys::<u64>(cfg, n, &bar, &mut cells),
-                KeyType::Str => run_keys::<String>(cfg, n, &bar, &mut cells),
+                KeyType::U64 => run_keys::<u64>(cfg, n, k, &bar, &mut cells),
+                KeyType::Str => run_keys::<String>(cfg, n, k, &bar, &mut cells),
             }
         }
         if cfg.memory {
@@ -667,8 +724,8 @@ pub(crate) fn run(cfg: &BenchConfig) -> Result<BenchResults, String> {
                     bytes_per_entry: live as f64 / n as f64,
                     peak_bytes_per_entry: peak as f64 / n as f64,
                 });
-                bar.inc(1);
             }
+            bar.inc(cfg.memory_cost_us(n) as u64);
         }
     }
     bar.finish_and_clear();
@@ -699,25 +756,19 @@ pub(crate) fn run(cfg: &BenchConfig) -> Result<BenchResults, String> {
     })
 }
 
-/// `gomap bench`: runs, prints the table, and writes the JSON file if asked.
-pub(crate) fn bench(args: &BenchArgs) -> Result<(), String> {
-    let cfg = BenchConfig::from_args(args)?;
-    // Open the JSON file first: a typo in its path must not cost a whole run.
-    let json_file = match &args.json {
-        Some(path) => Some((
-            path,
-            std::fs::File::create(path)
-                .map_err(|e| format!("--json: cannot write {}: {e}", path.display()))?,
-        )),
-        None => None,
-    };
+/// `gomap bench`: says what it will run, runs, prints the table, and writes the JSON file if
+/// asked.
+pub(crate) fn bench(args: &BenchArgs) -> CliResult {
+    let cfg = BenchConfig::from_args(args).map_err(CliError::Usage)?;
+    // Check the JSON path first: a typo in it must not cost a whole run.
+    if let Some(path) = &args.json {
+        output::prepare_file(path, "--json")?;
+    }
+    eprintln!("gomap bench: {}", cfg.plan());
     let results = run(&cfg)?;
     print!("{}", results.render_table());
-    if let Some((path, mut file)) = json_file {
-        use std::io::Write;
-        file.write_all(results.to_json().as_bytes())
-            .and_then(|()| file.flush())
-            .map_err(|e| format!("--json: cannot write {}: {e}", path.display()))?;
+    if let Some(path) = &args.json {
+        output::write_file(path, &results.to_json())?;
         println!("json: {}", path.display());
     }
     Ok(())
@@ -728,16 +779,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_accept_suffixes_and_reject_zero() {
-        assert_eq!(
-            parse_sizes("1000,100K,1M,2_000").unwrap(),
-            [1000, 100_000, 1_000_000, 2000]
-        );
-        assert!(parse_sizes("0").is_err());
-        assert!(parse_sizes("1K,x").is_err());
-    }
-
-    #[test]
     fn lists_reject_unknown_names() {
         let err =
             parse_list("insert_grow,nope", "workload", &Workload::ALL, |w| w.name()).unwrap_err();
@@ -746,7 +787,7 @@ mod tests {
             parse_list("all", "workload", &Workload::ALL, |w| w.name())
                 .unwrap()
                 .len(),
-            7
+            Workload::ALL.len()
         );
     }
 
@@ -760,7 +801,7 @@ mod tests {
             ..BenchConfig::default()
         };
         let r = run(&cfg).unwrap();
-        assert_eq!(r.cells.len(), 7 * 2 * 4);
+        assert_eq!(r.cells.len(), Workload::ALL.len() * 2 * 4);
         assert!(r
             .cells
             .iter()
@@ -774,6 +815,9 @@ mod tests {
         let table = r.render_table();
         assert!(table.contains("insert_grow"), "{table}");
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
-        assert!(v["cells"].as_array().unwrap().len() == 56);
+        assert_eq!(
+            v["cells"].as_array().unwrap().len(),
+            Workload::ALL.len() * 2 * 4
+        );
     }
 }

@@ -61,19 +61,14 @@ pub(crate) fn render(r: &BenchResults) -> String {
         "machine: {} CPUs, {}; {}; commit {}{}",
         m.nproc,
         m.cpu_model.as_deref().unwrap_or("unknown CPU"),
-        m.rustc.as_deref().unwrap_or("rustc unknown"),
-        m.git_commit
-            .as_deref()
-            .map_or("unknown", |c| &c[..c.len().min(12)]),
+        m.rustc,
+        m.short_commit(),
         if m.optimized {
             ""
         } else {
             "  ** DEBUG BUILD: numbers are meaningless, use --release **"
         }
     );
-    for c in &r.key_checks {
-        let _ = writeln!(s, "keys CHECK {}", c.line());
-    }
     for note in &r.notes {
         let _ = writeln!(s, "note: {note}");
     }

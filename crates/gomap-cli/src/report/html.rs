@@ -134,8 +134,10 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.good{background:#dff3e0}td.bad{background:#f9dcdc}td.warn{background:#fbefd0}td.dim{color:#888}
 pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:12.5px}
 figure{margin:14px 0}figcaption{font-size:13px;color:#555;max-width:1100px}
-.svgbox{overflow-x:auto}
+.svgbox{overflow-x:auto}.svgbox>svg{display:block;max-width:100%;height:auto}
 .small{font-size:12.5px;color:#555}
+.verdict{border:2px solid #0072b2;background:#f3f8fc;padding:4px 18px 8px;margin:18px 0}
+.verdict h2{margin-top:10px;border:none}.verdict li{margin:4px 0}
 code{background:#f3f3f3;padding:0 3px}
 ";
 

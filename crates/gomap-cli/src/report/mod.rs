@@ -3,12 +3,20 @@
 //!
 //! Everything is written by hand as text: no plotting crate, no external resources (fonts,
 //! scripts, style sheets), so a report opens offline and stays small.
+//!
+//! Why not plotters' SVG backend for the ordinary line and bar plots (weighed for issue 8): the
+//! bucket pictures must stay hand-written anyway (one `<rect>` per slot, with a hover `<title>`
+//! per bucket), so plotters would be a second drawing layer beside this one, for pictures this
+//! one already draws. What the report needs and plotters' SVG backend does not give: dashed
+//! strokes (std's dashed line over hashbrown's, the payload line; plotters draws a dashed
+//! series as many separate segments), hover titles, coordinates
+//! finer than a pixel (its coordinates are integers) and compact output (it writes opacity and
+//! stroke attributes on every element). Its log axes and legends would be a gain, but [`svg`]
+//! has both, tested. Both write a `viewBox`; the page's style sheet scales inline pictures to
+//! its width.
 
 pub(crate) mod html;
 pub(crate) mod svg;
-
-use std::fmt::Write as _;
-use std::path::Path;
 
 /// Escapes text for XML/HTML content and attribute values.
 pub(crate) fn escape(s: &str) -> String {
@@ -104,59 +112,6 @@ pub(crate) fn short(v: f64) -> String {
     }
 }
 
-/// A JSON string literal (quotes included) for `s`.
-pub(crate) fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Creates `dir` (and its parents) with an error message naming it.
-pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create output directory {}: {e}", dir.display()))
-}
-
-/// Writes `contents` to `path`, creating its parent directory, with an error message naming it.
-pub(crate) fn write_file(path: &Path, contents: &str) -> Result<(), String> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        create_dir(parent)?;
-    }
-    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// A progress bar on stderr for `len` steps, labelled `msg`; hidden when stderr is not a
-/// terminal (pipes, CI, tests). It draws only when its position is set (no ticker thread, so it
-/// adds no background noise to timings), at most 20 times a second.
-pub(crate) fn progress(len: u64, msg: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal as _;
-    let bar = if std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(len)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg:>28} [{bar:32.cyan/blue}] {percent:>3}% {elapsed_precise} eta {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(msg.to_string());
-    bar
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +133,5 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(escape("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;");
-        assert_eq!(json_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
     }
 }

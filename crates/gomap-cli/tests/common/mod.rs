@@ -31,3 +31,35 @@ pub(crate) fn scratch(suite: &str, name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Asserts that `o` is a usage error: exit status 2, and clap's `error: ` format naming `needle`.
+pub(crate) fn assert_usage_error(o: &Output, needle: &str) {
+    assert_error(o, 2, needle);
+    assert!(
+        stderr(o).contains("--help"),
+        "a usage error points to --help: {}",
+        stderr(o)
+    );
+}
+
+/// Asserts that `o` failed while running: exit status 1, one `error: ` line naming `needle`.
+pub(crate) fn assert_runtime_error(o: &Output, needle: &str) {
+    assert_error(o, 1, needle);
+}
+
+fn assert_error(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "expected exit status {code}; stdout: {}\nstderr: {err}",
+        stdout(o)
+    );
+    let first = err
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no `error: ` line in {err:?}"));
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert!(first.len() > "error: ".len(), "an empty message");
+    assert!(stdout(o).is_empty(), "nothing on standard output on error");
+}

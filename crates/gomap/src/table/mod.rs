@@ -895,11 +895,7 @@ unsafe fn mark_empty<K, V>(pos: Position<K, V>) {
                 return;
             }
             // An overflow bucket became all empty: go on in the bucket before it (rare).
-            let this = bucket;
-            bucket = head;
-            while bucket.overflow() != this {
-                bucket = bucket.overflow();
-            }
+            bucket = previous(head, bucket);
             word = bucket.tag_word();
         } else if !rest_empty || next.tag(0) != EMPTY_REST {
             bucket.set_tag(index, EMPTY_ONE);
@@ -915,14 +911,25 @@ unsafe fn mark_empty<K, V>(pos: Position<K, V>) {
                 return;
             }
             // The whole bucket was empty: go on in the bucket before it (rare).
-            let this = bucket;
-            bucket = head;
-            while bucket.overflow() != this {
-                bucket = bucket.overflow();
-            }
+            bucket = previous(head, bucket);
             word = bucket.tag_word();
         }
     }
+}
+
+/// The bucket before `this` in the chain headed by `head` (chains link forward only).
+///
+/// # Safety
+/// `this` is a bucket of the initialised chain headed by `head`, other than `head`.
+unsafe fn previous<K, V>(head: Bucket<K, V>, this: Bucket<K, V>) -> Bucket<K, V> {
+    let mut bucket = head;
+    // SAFETY: every bucket of the chain is initialised, and `this` is reached before its end.
+    unsafe {
+        while bucket.overflow() != this {
+            bucket = bucket.overflow();
+        }
+    }
+    bucket
 }
 
 /// `2^b` as a count, or an error when it does not fit.

@@ -8,15 +8,19 @@
 //! minutes on a 2-core machine. `gomap showcase --quick` does the same with tiny sizes in a few
 //! seconds (for tests).
 
+mod verdict;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::args::{self, CliError, CliResult};
 use crate::bench::{self, BenchConfig, BenchResults};
 use crate::inspect::{self, HasherKind, InspectArgs, KeyKind};
 use crate::latency::{self, LatencyReport, MapKind};
+use crate::output;
 use crate::report::html::{Cell, Page, Table, Tone};
-use crate::report::{self, fmt_bytes, fmt_ns};
+use crate::report::{fmt_bytes, fmt_ns};
 
 /// Options of `gomap showcase` (a hidden subcommand; no arguments at all means the same with
 /// the defaults).
@@ -70,57 +74,68 @@ fn layout_args(out: &Path) -> InspectArgs {
 }
 
 /// Runs the showcase and writes `index.html`.
-pub(crate) fn run(args: &ShowcaseArgs) -> Result<(), String> {
+pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
     let started = Instant::now();
     let out = &args.out;
-    report::create_dir(out)?;
-    let stage = |i: usize, what: &str| eprintln!("gomap showcase [{i}/3] {what}");
-
-    stage(
-        1,
-        if args.quick {
-            "bench (quick)"
-        } else {
-            "bench: 1K and 1M entries, u64 and String keys (about a minute)"
-        },
-    );
-    let bench = bench::run(&bench_config(args.quick));
-    match &bench {
-        Ok(b) => {
-            print!("{}", b.render_table());
-            report::write_file(&out.join("bench.json"), &b.to_json())?;
-        }
-        Err(e) => eprintln!("gomap: bench failed: {e}"),
-    }
-
+    output::prepare_dir(out, "--out")?;
+    let cfg = bench_config(args.quick);
     let n = if args.quick {
         QUICK_LATENCY_N
     } else {
         LATENCY_N
     };
+    let maps = [MapKind::Gomap, MapKind::Hashbrown, MapKind::Std];
+    let (bench_secs, latency_secs) = (
+        cfg.estimate_secs(),
+        latency::estimate_secs(n, maps.len(), true),
+    );
+    eprintln!(
+        "gomap showcase: a short bench, a latency run and a layout picture, written to {}: about {}",
+        out.join("index.html").display(),
+        args::show_duration(bench_secs + latency_secs)
+    );
+    let stage = |i: usize, what: &str| eprintln!("[{i}/3] {what}");
+
+    stage(1, &format!("bench: {}", cfg.plan()));
+    let bench = bench::run(&cfg);
+    match &bench {
+        Ok(b) => output::write_file(&out.join("bench.json"), &b.to_json())?,
+        Err(e) => eprintln!("error: bench failed: {e}"),
+    }
+
     stage(
         2,
-        &format!("latency: every operation timed, maps grown to {n} entries and emptied"),
+        &format!(
+            "latency: every operation timed, maps grown to {} entries and emptied: about {}",
+            args::show_size(n),
+            args::show_duration(latency_secs)
+        ),
     );
-    let lat = latency::measure_all(n, &[MapKind::Gomap, MapKind::Hashbrown, MapKind::Std], true)?;
-    print!("{}", lat.render_text());
+    let mut lat = latency::measure_all(n, &maps, true)?;
+    lat.measure_peak_rss();
     lat.write_files(out)?;
 
     stage(3, "inspect: a small map caught mid-growth");
     let layout = layout_args(out);
     let ins = inspect::inspect(&layout)?;
-    report::write_file(&layout.out, &ins.html)?;
+    output::write_file(&layout.out, &ins.html)?;
 
     let index = out.join("index.html");
-    report::write_file(&index, &index_page(bench.as_ref(), &lat, &ins, args))?;
+    output::write_file(&index, &index_page(bench.as_ref(), &lat, &ins, args))?;
     eprintln!(
         "gomap showcase: done in {:.0} s",
         started.elapsed().as_secs_f64()
     );
     // The absolute path, so that it can be opened from anywhere.
     let shown = std::fs::canonicalize(&index).unwrap_or(index);
+    if let Some(c) = verdict::caveat(bench.as_ref().ok(), args.quick) {
+        println!("! {c}");
+    }
+    for line in verdict::sentences(bench.as_ref().ok(), &lat) {
+        println!("- {line}");
+    }
     println!("wrote {}", shown.display());
-    bench.map(drop)
+    bench.map(drop).map_err(CliError::from)
 }
 
 /// A median time per operation, short.
@@ -267,6 +282,7 @@ fn index_page(
          time by later writes, so no insert pays for a whole rehash. This page shows what that \
          buys and costs against hashbrown and std.",
     );
+    p.raw(&verdict::html(bench.ok(), lat, args.quick));
     let mut toc = String::from("<p>");
     for (id, name) in [
         ("bench", "Throughput"),
@@ -278,11 +294,6 @@ fn index_page(
     }
     toc.push_str("<a href=\"layout.html\">layout.html</a></p>");
     p.raw(&toc);
-    if args.quick {
-        p.small(
-            "Quick run (--quick): tiny sizes, for testing the pipeline; the numbers mean little.",
-        );
-    }
 
     p.raw("<h2 id=\"bench\">Throughput: gomap bench</h2>");
     match bench {
@@ -294,8 +305,8 @@ fn index_page(
                  slower. Machine: {} CPUs, {}; {}; commit {}{}.",
                 m.nproc,
                 m.cpu_model.as_deref().unwrap_or("unknown CPU"),
-                m.rustc.as_deref().unwrap_or("rustc unknown"),
-                m.git_commit.as_deref().map_or("unknown", |c| &c[..c.len().min(10)]),
+                m.rustc,
+                m.short_commit(),
                 if m.optimized { "" } else { " (DEBUG BUILD: not representative)" }
             ));
             p.table(&bench_table(b));
@@ -327,6 +338,9 @@ fn index_page(
     }
     p.table(&lat.html_table());
     p.small(
+        "Colours judge each map by the CPU time its own work used (the CPU check below), not by          the wall clock alone: red = over 1 ms of its own CPU time, amber = over 100 µs, grey =          over 100 µs of wall time only, while the thread was off the CPU (another process ran:          the machine's noise, not the map's). For the 99.99th percentile, red means at least 1          operation in 10,000 used over 1 ms of CPU itself. Without the CPU check          (--no-cpu-check) the wall clock decides.",
+    );
+    p.small(
         "CPU check: after every operation (outside the timed region) the thread's CPU clock is \
          read. An operation that was slow because another process had the CPU (preempted: over \
          20 µs off the CPU) used little CPU time itself; one that was slow because of the map's \
@@ -355,6 +369,13 @@ fn index_page(
 
     p.raw("<h2 id=\"memory\">Memory</h2>");
     p.table(&lat.html_heap_table());
+    p.small(
+        "Peak heap = the most bytes allocated at once while growing (counting allocator). Peak \
+         resident = how far the process's resident size (Linux VmHWM) rose while the map grew, \
+         each map grown again in a fresh process of its own, so pages an earlier map freed \
+         cannot hide a later map's peak; for gomap it leaves out old-array pages already handed \
+         back to the OS during a grow.",
+    );
     p.figure(
         &lat.memory_svg(),
         "Heap bytes (counting allocator) while the maps grow and while they are emptied. During a \
