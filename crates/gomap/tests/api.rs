@@ -158,7 +158,7 @@ fn lookups_behave_like_std() {
 }
 
 #[test]
-#[should_panic]
+#[should_panic(expected = "no entry found for key")]
 fn index_panics_on_a_missing_key() {
     let map = HashMap::from([(1, 2)]);
     let _ = map[&3];
@@ -187,14 +187,14 @@ fn get_disjoint_mut_behaves_like_std() {
 }
 
 #[test]
-#[should_panic]
+#[should_panic(expected = "get_disjoint_mut: duplicate keys found")]
 fn get_disjoint_mut_panics_on_duplicate_keys() {
     let mut map = HashMap::from([(1, 10), (2, 20)]);
     let _ = map.get_disjoint_mut([&1, &2, &1]);
 }
 
 #[test]
-#[should_panic]
+#[should_panic(expected = "duplicate keys found")]
 fn get_disjoint_mut_of_std_panics_on_duplicate_keys_too() {
     let mut map = StdHashMap::from([(1, 10), (2, 20)]);
     #[allow(clippy::incompatible_msrv)] // the tests run on a toolchain that has it

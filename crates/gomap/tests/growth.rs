@@ -476,7 +476,7 @@ fn try_reserve_of_an_impossible_size_is_an_error_not_a_panic() {
 }
 
 #[test]
-#[should_panic]
+#[should_panic(expected = "gomap: capacity overflow")]
 fn reserve_of_an_impossible_size_panics() {
     let mut map = Map::new();
     map.insert(1, 1);

@@ -90,3 +90,40 @@ fn a_hasher_given_by_the_user_is_never_replaced() {
         "with_hasher's hasher must stay"
     );
 }
+
+/// A way of refilling an emptied map with room asked for first, and its name.
+type Refiller = (&'static str, fn(&mut HashMap<u64, u64>));
+
+/// Refilling after a request for more room than the emptied array has: the request replaces the
+/// (empty) bucket array, and the renewal of the seed must survive that.
+fn refillers() -> Vec<Refiller> {
+    vec![
+        ("reserve", |m| {
+            m.reserve(10_000);
+            m.insert(7, 7);
+        }),
+        ("try_reserve", |m| {
+            m.try_reserve(10_000).expect("10,000 entries fit");
+            m.insert(7, 7);
+        }),
+        ("extend", |m| m.extend((0..10_000).map(|i| (i, i)))),
+    ]
+}
+
+#[test]
+fn a_map_emptied_then_reserved_or_extended_hashes_with_a_new_seed() {
+    let mut kept = Vec::new();
+    for (how_empty, empty) in emptiers() {
+        for (how_refill, refill) in refillers() {
+            let mut map: HashMap<u64, u64> = (0..1000).map(|i| (i, i)).collect();
+            let before = probe(&map);
+            empty(&mut map);
+            refill(&mut map);
+            if probe(&map) == before {
+                kept.push(format!("{how_empty} then {how_refill}"));
+            }
+            assert_eq!(map.get(&7), Some(&7), "{how_empty} then {how_refill}");
+        }
+    }
+    assert!(kept.is_empty(), "the seed was not renewed after: {kept:?}");
+}

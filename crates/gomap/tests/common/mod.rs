@@ -1,10 +1,13 @@
 //! Helpers shared by the integration tests: a seeded random generator, the test-size knob, an
 //! invariant checker built on `HashMap::stats()` / `snapshot()`, hashers of bad quality, and a
 //! `Tracked` type that counts its instances and can be told to panic in `Hash`, `Eq`, `Clone`
-//! or `Drop`.
+//! or `Drop`; and in `ops` the operations of the differential specification.
 //!
-//! Each test file compiles this module separately and uses only part of it.
+//! Each test file compiles this module separately and uses only part of it; the fuzz target
+//! (`fuzz/fuzz_targets/map_ops.rs`) compiles it too, so it uses nothing but std and gomap.
 #![allow(dead_code)]
+
+pub(crate) mod ops;
 
 use std::collections::HashSet as StdHashSet;
 use std::hash::{BuildHasher, Hash, Hasher};
