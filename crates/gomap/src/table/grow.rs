@@ -123,13 +123,9 @@ impl<K, V> RawTable<K, V> {
         let new = alloc_array(&Self::SHAPE, bucket_count_checked(new_b)?, spares, false)?;
         let old = self.current();
         let old_b = self.b();
+        // A grow right after another (reserve, shrink): no time left to spread the release.
+        self.free_retiring();
         let g = self.growth.get_or_insert_with(Growth::new);
-        if !g.retiring.is_null() {
-            // A grow right after another (reserve, shrink): no time left to spread the release.
-            // SAFETY: the retiring array holds no entries and nothing links into it.
-            unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
-            g.retiring = RawArray::NULL;
-        }
         g.old = old;
         g.old_b = old_b;
         g.nevacuate = 0;
@@ -160,9 +156,7 @@ impl<K, V> RawTable<K, V> {
             }
         }
         self.retire_step();
-        if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
-            self.growth = None;
-        }
+        self.drop_idle_growth();
     }
 
     /// Evacuates the unit holding `hash`'s old chain, then the unit at `nevacuate`.
@@ -187,16 +181,8 @@ impl<K, V> RawTable<K, V> {
             }
             self.continue_shrink();
         }
-        if let Some(g) = &mut self.growth {
-            if !g.retiring.is_null() {
-                // SAFETY: the retiring array holds no entries and nothing links into it.
-                unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
-                g.retiring = RawArray::NULL;
-            }
-        }
-        if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
-            self.growth = None;
-        }
+        self.free_retiring();
+        self.drop_idle_growth();
     }
 
     /// Starts the next step of a pending shrink, or drops it when it is no longer wanted.
@@ -397,9 +383,7 @@ impl<K, V> RawTable<K, V> {
         }
         g.retired_bytes = to;
         if to >= seen {
-            // SAFETY: as above.
-            unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
-            g.retiring = RawArray::NULL;
+            self.free_retiring();
         }
     }
 
@@ -477,9 +461,7 @@ impl<K, V> RawTable<K, V> {
             // array when it starts, on a later write.)
             let b = self.b();
             self.g_mut().pending_shrink = (new_b < b).then_some(new_b);
-            if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
-                self.growth = None;
-            }
+            self.drop_idle_growth();
             return self.reserve_blocks(need);
         }
         bucket_count_checked(new_b)?;
@@ -538,9 +520,7 @@ impl<K, V> RawTable<K, V> {
         if !self.is_growing() {
             self.continue_shrink();
         }
-        if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
-            self.growth = None;
-        }
+        self.drop_idle_growth();
     }
 
     /// Moves every entry into a fresh array of `2^new_b` buckets, all at once. The copy is made

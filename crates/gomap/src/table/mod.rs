@@ -649,14 +649,27 @@ impl<K, V> RawTable<K, V> {
                 g.nevacuate = 0;
                 g.released = 0;
             }
+        }
+        self.free_retiring();
+        self.drop_idle_growth();
+    }
+
+    /// Frees a retired old array now, whatever is left of its piecewise release.
+    pub(super) fn free_retiring(&mut self) {
+        if let Some(g) = &mut self.growth {
             if !g.retiring.is_null() {
-                // SAFETY: as above; a retiring array holds no entries.
+                // SAFETY: a retiring array came from `alloc_array` with this count, holds no
+                // entries, and nothing links into it or reads it again.
                 unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
                 g.retiring = RawArray::NULL;
             }
-            if !g.in_use() {
-                self.growth = None;
-            }
+        }
+    }
+
+    /// Drops the growth box once it has no job left (lookups then skip the growing path).
+    pub(super) fn drop_idle_growth(&mut self) {
+        if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
+            self.growth = None;
         }
     }
 
