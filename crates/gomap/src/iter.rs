@@ -4,6 +4,7 @@ use core::fmt;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
 use core::mem;
+use core::ptr::NonNull;
 
 use crate::table::{drop_remaining, RawIter, RawTable};
 
@@ -71,7 +72,8 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
 /// An iterator over `(&K, &mut V)`, from [`HashMap::iter_mut`](crate::HashMap::iter_mut).
 pub struct IterMut<'a, K, V> {
     raw: RawIter<K, V>,
-    _marker: PhantomData<&'a mut (K, V)>,
+    // Covariant in `K` (only `&K` is handed out), invariant in `V`, as std's.
+    _marker: PhantomData<(&'a K, &'a mut V)>,
 }
 
 impl<K, V> IterMut<'_, K, V> {
@@ -198,14 +200,30 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IntoIter<K, V> {
 pub struct Drain<'a, K, V> {
     table: RawTable<K, V>,
     raw: RawIter<K, V>,
-    orig: &'a mut RawTable<K, V>,
+    /// The map's table, empty while the drain runs; the drained table goes back there, empty,
+    /// on drop. A pointer rather than `&'a mut` so that `Drain` is covariant in `K` and `V`, as
+    /// std's is: all it ever writes back is a table without entries, which holds no `K` or `V`
+    /// of any lifetime.
+    orig: NonNull<RawTable<K, V>>,
+    _marker: PhantomData<&'a RawTable<K, V>>,
 }
+
+// SAFETY: a `Drain` owns the entries it yields (like `IntoIter`) and holds the map's table
+// borrowed mutably for 'a (like `&'a mut RawTable`): both are Send/Sync when K and V are.
+unsafe impl<K: Send, V: Send> Send for Drain<'_, K, V> {}
+// SAFETY: `&Drain` gives access to nothing but `size_hint` and `Debug` (`&K`, `&V`).
+unsafe impl<K: Sync, V: Sync> Sync for Drain<'_, K, V> {}
 
 impl<'a, K, V> Drain<'a, K, V> {
     pub(crate) fn new(orig: &'a mut RawTable<K, V>) -> Self {
         let table = mem::replace(orig, RawTable::new());
         let raw = table.raw_iter();
-        Drain { table, raw, orig }
+        Drain {
+            table,
+            raw,
+            orig: NonNull::from(orig),
+            _marker: PhantomData,
+        }
     }
 
     /// The entries not yielded yet, by reference (for `Debug`).
@@ -239,7 +257,9 @@ impl<K, V> Drop for Drain<'_, K, V> {
         impl<K, V> Drop for Restore<'_, '_, K, V> {
             fn drop(&mut self) {
                 self.0.table.clear_no_drop();
-                mem::swap(self.0.orig, &mut self.0.table);
+                // SAFETY: `orig` came from the `&'a mut RawTable` that `new` took, and the
+                // drain (alive here) still holds that borrow; nothing else points to it.
+                mem::swap(unsafe { self.0.orig.as_mut() }, &mut self.0.table);
             }
         }
         let restore = Restore(self);

@@ -1,20 +1,23 @@
 //! `HashSet`: std's set API over a `HashMap<T, ()>`.
 
+mod entry;
 mod iter;
+mod ops;
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::iter::FromIterator;
 use core::mem;
-use core::ops::{BitAnd, BitOr, BitXor, Sub};
 
 use equivalent::Equivalent;
 
 use crate::hash::DefaultHashBuilder;
 use crate::snapshot::Snapshot;
+use crate::stats::Stats;
 use crate::table::{InsertSlot, Position};
-use crate::{HashMap, Stats, TryReserveError};
+use crate::{HashMap, TryReserveError};
 
+pub use self::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use self::iter::{
     Difference, Drain, ExtractIf, Intersection, IntoIter, Iter, SymmetricDifference, Union,
 };
@@ -778,81 +781,5 @@ impl<T, S> IntoIterator for HashSet<T, S> {
     /// ```
     fn into_iter(self) -> IntoIter<T> {
         IntoIter::new(self.map.into_keys())
-    }
-}
-
-impl<T, S> BitOr<&HashSet<T, S>> for &HashSet<T, S>
-where
-    T: Eq + Hash + Clone,
-    S: BuildHasher + Default,
-{
-    type Output = HashSet<T, S>;
-
-    /// Returns the union of `self` and `rhs` as a new set.
-    ///
-    /// ```
-    /// let a = gomap::HashSet::from([1, 2, 3]);
-    /// let b = gomap::HashSet::from([3, 4, 5]);
-    /// assert_eq!(&a | &b, gomap::HashSet::from([1, 2, 3, 4, 5]));
-    /// ```
-    fn bitor(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
-        self.union(rhs).cloned().collect()
-    }
-}
-
-impl<T, S> BitAnd<&HashSet<T, S>> for &HashSet<T, S>
-where
-    T: Eq + Hash + Clone,
-    S: BuildHasher + Default,
-{
-    type Output = HashSet<T, S>;
-
-    /// Returns the intersection of `self` and `rhs` as a new set.
-    ///
-    /// ```
-    /// let a = gomap::HashSet::from([1, 2, 3]);
-    /// let b = gomap::HashSet::from([2, 3, 4]);
-    /// assert_eq!(&a & &b, gomap::HashSet::from([2, 3]));
-    /// ```
-    fn bitand(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
-        self.intersection(rhs).cloned().collect()
-    }
-}
-
-impl<T, S> BitXor<&HashSet<T, S>> for &HashSet<T, S>
-where
-    T: Eq + Hash + Clone,
-    S: BuildHasher + Default,
-{
-    type Output = HashSet<T, S>;
-
-    /// Returns the symmetric difference of `self` and `rhs` as a new set.
-    ///
-    /// ```
-    /// let a = gomap::HashSet::from([1, 2, 3]);
-    /// let b = gomap::HashSet::from([3, 4, 5]);
-    /// assert_eq!(&a ^ &b, gomap::HashSet::from([1, 2, 4, 5]));
-    /// ```
-    fn bitxor(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
-        self.symmetric_difference(rhs).cloned().collect()
-    }
-}
-
-impl<T, S> Sub<&HashSet<T, S>> for &HashSet<T, S>
-where
-    T: Eq + Hash + Clone,
-    S: BuildHasher + Default,
-{
-    type Output = HashSet<T, S>;
-
-    /// Returns the difference of `self` and `rhs` as a new set.
-    ///
-    /// ```
-    /// let a = gomap::HashSet::from([1, 2, 3]);
-    /// let b = gomap::HashSet::from([3, 4, 5]);
-    /// assert_eq!(&a - &b, gomap::HashSet::from([1, 2]));
-    /// ```
-    fn sub(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
-        self.difference(rhs).cloned().collect()
     }
 }

@@ -594,6 +594,44 @@ impl<K, V> RawTable<K, V> {
         entry
     }
 
+    /// Replaces the entry at `pos` with what `f` makes of its value, or removes it and returns
+    /// the key when `f` returns `None`. While `f` runs, the slot is marked `EMPTY_ONE` and `len`
+    /// leaves it out, with the key and value owned here: a panic in `f` drops both and leaves the
+    /// table consistent, without the entry (hashbrown's `replace_bucket_with` does the same).
+    ///
+    /// # Safety
+    /// `pos` is a live position of this table.
+    pub(crate) unsafe fn replace_at_with(
+        &mut self,
+        pos: Position<K, V>,
+        f: impl FnOnce(&K, V) -> Option<V>,
+    ) -> Result<(), K> {
+        // SAFETY: the slot is live. Its tag says "empty" before the entry is moved out, so that
+        // from then on (unwinding from `f` included) the table holds nothing it would drop or
+        // yield there; `EMPTY_ONE` keeps every chain searchable.
+        let (top, (key, value)) = unsafe {
+            let top = pos.bucket.tag(pos.index);
+            pos.bucket.set_tag(pos.index, EMPTY_ONE);
+            (top, pos.take())
+        };
+        self.len -= 1;
+        match f(&key, value) {
+            Some(value) => {
+                // SAFETY: the slot is the one just emptied, in an initialised bucket, with the
+                // key's own tag; nothing else changed the table while `f` ran (`&mut self`).
+                unsafe { pos.bucket.write(pos.index, top, key, value) };
+                self.len += 1;
+                Ok(())
+            }
+            None => {
+                // SAFETY: the slot is empty and its chain initialised; `mark_empty` turns it and
+                // the trailing empties into `EMPTY_REST` where it can.
+                unsafe { mark_empty(pos) };
+                Err(key)
+            }
+        }
+    }
+
     #[cold]
     #[inline(never)]
     fn allocate_first(&mut self) {
