@@ -74,6 +74,7 @@
 #![warn(missing_docs)]
 
 mod alloc;
+pub mod allocator;
 mod batch;
 mod bucket;
 mod entry;
