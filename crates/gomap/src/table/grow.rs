@@ -37,9 +37,11 @@
 //! ~58 instructions per moved entry, most of them the hasher call and the branch-free choice of
 //! destination.)
 
+use core::alloc::Layout as AllocLayout;
 use core::mem::{self, ManuallyDrop};
+use core::ptr::{self, NonNull};
 
-use allocator_api2::alloc::Allocator;
+use allocator_api2::alloc::{handle_alloc_error, Allocator};
 
 use super::{bucket_count_checked, Growth, RawTable};
 use crate::alloc::{
@@ -307,7 +309,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
                     // Every slot that moved nothing is EVACUATED_EMPTY; one store for the word.
                     let moved = (generic::match_live(word).0 >> 7).wrapping_mul(0xff);
                     marks |= !moved & u64::from_ne_bytes([EVACUATED_EMPTY; 8]);
-                    guard.log.push(word);
+                    guard.log.push(word, &guard.table.alloc);
                     bucket.set_tag_word(marks);
                     bucket = bucket.overflow();
                 }
@@ -626,11 +628,15 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
 }
 
 /// The original tag word of each source bucket an evacuation finished, in the order it visited
-/// them: 8 on the stack (a chain of 8 buckets), the rest on the heap (only long chains spill).
+/// them: 8 on the stack (a chain of 8 buckets), the rest in a buffer from the table's allocator
+/// (only long chains spill), which the owner frees with [`TagLog::free`].
 struct TagLog {
     inline: [u64; 8],
     len: usize,
-    spill: Vec<u64>,
+    /// `cap` words from the table's allocator (dangling when `cap == 0`); the first
+    /// `len - 8` are written.
+    spill: *mut u64,
+    cap: usize,
 }
 
 impl TagLog {
@@ -638,25 +644,67 @@ impl TagLog {
         TagLog {
             inline: [0; 8],
             len: 0,
-            spill: Vec::new(),
+            spill: ptr::null_mut(),
+            cap: 0,
         }
     }
 
     #[inline]
-    fn push(&mut self, word: u64) {
+    fn push<A: Allocator>(&mut self, word: u64, alloc: &A) {
         if self.len < self.inline.len() {
             self.inline[self.len] = word;
         } else {
-            self.spill.push(word);
+            let i = self.len - self.inline.len();
+            if i == self.cap {
+                self.grow(alloc);
+            }
+            // SAFETY: `i < cap` words of the spill buffer.
+            unsafe { self.spill.add(i).write(word) };
         }
         self.len += 1;
+    }
+
+    /// Doubles the spill buffer (at least 8 words). Aborts (`handle_alloc_error`) on failure.
+    #[cold]
+    fn grow<A: Allocator>(&mut self, alloc: &A) {
+        let cap = (self.cap * 2).max(8);
+        let layout = AllocLayout::array::<u64>(cap).expect("a chain shorter than memory");
+        let Ok(block) = alloc.allocate(layout) else {
+            handle_alloc_error(layout)
+        };
+        let spill = block.cast::<u64>().as_ptr();
+        // SAFETY: the old buffer holds `self.cap` written words and the new one has room for
+        // twice as many; the old one came from `alloc` with the layout freed here.
+        unsafe {
+            if self.cap > 0 {
+                ptr::copy_nonoverlapping(self.spill, spill, self.cap);
+                self.free(alloc);
+            }
+        }
+        self.spill = spill;
+        self.cap = cap;
+    }
+
+    /// Frees the spill buffer, if any.
+    ///
+    /// # Safety
+    /// `alloc` is the allocator `push` was given; the log is not read afterwards.
+    unsafe fn free<A: Allocator>(&mut self, alloc: &A) {
+        if self.cap > 0 {
+            let layout = AllocLayout::array::<u64>(self.cap).expect("allocated with it");
+            // SAFETY: allocated by `grow` with this layout and allocator.
+            unsafe { alloc.deallocate(NonNull::new_unchecked(self.spill.cast::<u8>()), layout) };
+            self.cap = 0;
+        }
     }
 
     fn get(&self, n: usize) -> u64 {
         if n < self.inline.len() {
             self.inline[n]
         } else {
-            self.spill[n - self.inline.len()]
+            debug_assert!(n - self.inline.len() < self.cap);
+            // SAFETY: words below `len - 8` of the spill buffer are written.
+            unsafe { self.spill.add(n - self.inline.len()).read() }
         }
     }
 }
@@ -676,9 +724,17 @@ struct Rollback<'a, K, V, A: Allocator> {
 
 impl<K, V, A: Allocator> Drop for Rollback<'_, K, V, A> {
     fn drop(&mut self) {
-        if !self.armed {
-            return;
+        if self.armed {
+            self.roll_back();
         }
+        // SAFETY: the log's buffer came from this table's allocator; it is not read again.
+        unsafe { self.log.free(&self.table.alloc) };
+    }
+}
+
+impl<K, V, A: Allocator> Rollback<'_, K, V, A> {
+    /// Puts the unit back as it was before the evacuation started.
+    fn roll_back(&mut self) {
         let table = &mut *self.table;
         let ((src0, nsrc, src_stride), (dst0, ndst, dst_stride)) = table.unit_shape(self.unit);
         let arrays = table.arrays();
