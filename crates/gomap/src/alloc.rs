@@ -27,15 +27,22 @@
 //! pool and the array's overflow count.
 //!
 //! The code here is not generic over the key and value types: it takes a [`Shape`], so it is
-//! compiled once, not once per map type.
+//! compiled once per allocator type, not once per map type. Every allocation goes through the
+//! map's allocator `A` (allocator-api2's `Allocator`, `Global` by default).
+//!
+//! Page release ([`release_pages`]) only touches memory of the global allocator
+//! ([`may_release`]): another allocator's memory may be a bump arena, a huge-page or locked
+//! mapping, or shared, where handing pages to the OS behind its back is not ours to do.
 
 #![allow(
     clippy::cast_ptr_alignment,
     reason = "arrays are allocated aligned to at least 64; every offset cast to a type is aligned for it"
 )]
 
-use core::ptr;
-use std::alloc::{self, Layout as AllocLayout};
+use core::alloc::Layout as AllocLayout;
+use core::ptr::{self, NonNull};
+
+use allocator_api2::alloc::{Allocator, Global};
 
 use crate::bucket::{round_up, Layout};
 use crate::TryReserveError;
@@ -188,25 +195,26 @@ impl RawArray {
 /// Initialising writes only the tags and links (16 bytes a bucket) of a small array; a large
 /// one (1 MiB and up) comes from `alloc_zeroed` instead, which for a fresh mapping costs nothing
 /// up front (the kernel's pages are already zero) and spreads the cost over first touches.
-pub(crate) fn alloc_array(
+pub(crate) fn alloc_array<A: Allocator>(
+    alloc: &A,
     shape: &Shape,
     n: usize,
     spares: usize,
     init: bool,
 ) -> Result<RawArray, TryReserveError> {
     let off = offsets(shape, n, spares)?;
-    let zeroed = init && off.layout.size() >= 1 << 20;
-    // SAFETY: the layout has a non-zero size (it includes the Info block).
-    let base = unsafe {
-        if zeroed {
-            alloc::alloc_zeroed(off.layout)
-        } else {
-            alloc::alloc(off.layout)
-        }
+    // Only the global allocator's `allocate_zeroed` is known to be free for fresh memory (calloc
+    // of a new mapping); another's may zero the whole block by hand.
+    let zeroed = init && off.layout.size() >= 1 << 20 && is_global::<A>();
+    let block = if zeroed {
+        alloc.allocate_zeroed(off.layout)
+    } else {
+        alloc.allocate(off.layout)
     };
-    if base.is_null() {
-        return Err(TryReserveError::AllocError { layout: off.layout });
-    }
+    let base = match block {
+        Ok(block) => block.cast::<u8>().as_ptr(),
+        Err(_) => return Err(TryReserveError::AllocError { layout: off.layout }),
+    };
     let arr = RawArray {
         // SAFETY: INFO and `off.slots` lie inside the allocation just made.
         tags: unsafe { base.add(INFO) }.cast::<u64>(),
@@ -239,8 +247,9 @@ pub(crate) fn alloc_array(
 /// Frees an array and its chunks.
 ///
 /// # Safety
-/// `arr` came from `alloc_array(shape, n, ..)` and is not used afterwards.
-pub(crate) unsafe fn free_array(shape: &Shape, arr: RawArray, n: usize) {
+/// `arr` came from `alloc_array(alloc, shape, n, ..)` (this allocator, or one its memory may be
+/// given back to) and is not used afterwards.
+pub(crate) unsafe fn free_array<A: Allocator>(alloc: &A, shape: &Shape, arr: RawArray, n: usize) {
     // SAFETY: the caller promises the array is live; its Info and chunk headers are initialised,
     // and each chunk and the array were allocated with the layouts recomputed here.
     unsafe {
@@ -248,14 +257,14 @@ pub(crate) unsafe fn free_array(shape: &Shape, arr: RawArray, n: usize) {
         let mut chunk = info.chunks;
         while !chunk.is_null() {
             let hdr = chunk.cast::<ChunkHeader>().read();
-            alloc::dealloc(
-                chunk,
+            alloc.deallocate(
+                NonNull::new_unchecked(chunk),
                 AllocLayout::from_size_align_unchecked(hdr.size, shape.align()),
             );
             chunk = hdr.next;
         }
         let off = offsets(shape, n, info.spares).expect("layout was valid when allocated");
-        alloc::dealloc(arr.base(), off.layout);
+        alloc.deallocate(NonNull::new_unchecked(arr.base()), off.layout);
     }
 }
 
@@ -311,8 +320,8 @@ pub(crate) unsafe fn forget_overflow(arr: RawArray, k: usize) {
 /// block given back, else the next spare, else allocates a chunk.
 ///
 /// # Safety
-/// `arr` is a live array.
-pub(crate) unsafe fn take_block(shape: &Shape, arr: RawArray) -> *mut u8 {
+/// `arr` is a live array allocated by `alloc`.
+pub(crate) unsafe fn take_block<A: Allocator>(alloc: &A, shape: &Shape, arr: RawArray) -> *mut u8 {
     // SAFETY: forwarded; Info is initialised; free-list blocks are initialised blocks of this
     // array, and bumped blocks lie inside a region of this array or of one of its chunks.
     unsafe {
@@ -323,7 +332,7 @@ pub(crate) unsafe fn take_block(shape: &Shape, arr: RawArray) -> *mut u8 {
             b
         } else {
             if info.bump == info.bump_end {
-                next_region(shape, info);
+                next_region(alloc, shape, info);
             }
             let b = info.bump;
             info.bump = b.add(shape.ovf_size);
@@ -340,9 +349,9 @@ pub(crate) unsafe fn take_block(shape: &Shape, arr: RawArray) -> *mut u8 {
 /// Moves `bump` to the next chunk, allocating one when there is none.
 ///
 /// # Safety
-/// `info` is a live array's Info whose bump region is used up.
+/// `info` is a live array's Info, the array allocated by `alloc`, whose bump region is used up.
 #[cold]
-unsafe fn next_region(shape: &Shape, info: &mut Info) {
+unsafe fn next_region<A: Allocator>(alloc: &A, shape: &Shape, info: &mut Info) {
     // SAFETY: chunk headers are initialised; the chunk's blocks follow its header.
     unsafe {
         let next = if info.cur_chunk.is_null() {
@@ -353,7 +362,7 @@ unsafe fn next_region(shape: &Shape, info: &mut Info) {
         let chunk = if next.is_null() {
             // Half as many blocks again as the array has, at least 16: few calls, bounded waste.
             let total = info.available + info.noverflow;
-            append_chunk(shape, info, (total / 2).max(16)).unwrap_or_else(|e| e.handle())
+            append_chunk(alloc, shape, info, (total / 2).max(16)).unwrap_or_else(|e| e.handle())
         } else {
             next
         };
@@ -371,8 +380,9 @@ fn chunk_header_size(shape: &Shape) -> usize {
 /// Allocates a chunk of `blocks` blocks and links it last; they count as available.
 ///
 /// # Safety
-/// `info` is a live array's Info.
-unsafe fn append_chunk(
+/// `info` is a live array's Info, the array allocated by `alloc`.
+unsafe fn append_chunk<A: Allocator>(
+    alloc: &A,
     shape: &Shape,
     info: &mut Info,
     blocks: usize,
@@ -383,11 +393,10 @@ unsafe fn append_chunk(
         .ok_or(TryReserveError::CapacityOverflow)?;
     let layout = AllocLayout::from_size_align(size, shape.align())
         .map_err(|_| TryReserveError::CapacityOverflow)?;
-    // SAFETY: non-zero size.
-    let chunk = unsafe { alloc::alloc(layout) };
-    if chunk.is_null() {
-        return Err(TryReserveError::AllocError { layout });
-    }
+    let chunk = match alloc.allocate(layout) {
+        Ok(block) => block.cast::<u8>().as_ptr(),
+        Err(_) => return Err(TryReserveError::AllocError { layout }),
+    };
     // SAFETY: the header fits at the chunk's aligned start; existing headers are initialised.
     unsafe {
         chunk.cast::<ChunkHeader>().write(ChunkHeader {
@@ -409,8 +418,9 @@ unsafe fn append_chunk(
 /// chunk for the difference (`reserve`'s promise that the next inserts do not allocate).
 ///
 /// # Safety
-/// `arr` is a live array.
-pub(crate) unsafe fn ensure_blocks(
+/// `arr` is a live array allocated by `alloc`.
+pub(crate) unsafe fn ensure_blocks<A: Allocator>(
+    alloc: &A,
     shape: &Shape,
     arr: RawArray,
     want: usize,
@@ -419,7 +429,7 @@ pub(crate) unsafe fn ensure_blocks(
     let info = unsafe { &mut *arr.info() };
     if info.available < want {
         // SAFETY: forwarded.
-        unsafe { append_chunk(shape, info, want - info.available)? };
+        unsafe { append_chunk(alloc, shape, info, want - info.available)? };
     }
     Ok(())
 }
@@ -522,6 +532,23 @@ pub(crate) fn spares_for(b: u8, load: Option<usize>) -> usize {
     want.min(load / 8)
 }
 
+/// Whether memory from allocator `A` may be handed back to the OS page by page while it stays
+/// allocated ([`release_pages`]): only the global allocator's, whose memory is the process's
+/// own anonymous mappings. A compile-time constant in practice (both names are constants).
+#[inline]
+pub(crate) fn may_release<A: Allocator>() -> bool {
+    cfg!(target_os = "linux") && is_global::<A>()
+}
+
+/// Whether `A` is allocator-api2's `Global` (std's global allocator). Stable Rust cannot
+/// specialise on a type that need not be `'static`, so this compares type names: a zero-sized
+/// type named like `Global` is `Global`.
+#[inline]
+pub(crate) fn is_global<A: Allocator>() -> bool {
+    core::mem::size_of::<A>() == 0
+        && core::any::type_name::<A>() == core::any::type_name::<Global>()
+}
+
 /// Granularity of [`release_pages`]: a multiple of every common page size (4, 16 and 64 KiB).
 const RELEASE_ALIGN: usize = 64 << 10;
 
@@ -539,7 +566,8 @@ pub(crate) fn release_floor(p: *mut u8) -> *mut u8 {
 /// a time as evacuation passes, the final free finds almost nothing left to unmap.
 ///
 /// # Safety
-/// `start..end` lies inside one live allocation that the caller owns and will not read again.
+/// `start..end` lies inside one live allocation of the global allocator (see [`may_release`])
+/// that the caller owns and will not read again.
 pub(crate) unsafe fn release_pages(start: *mut u8, end: *mut u8) {
     let from = (start as usize).div_ceil(RELEASE_ALIGN) * RELEASE_ALIGN;
     let to = (end as usize) / RELEASE_ALIGN * RELEASE_ALIGN;
@@ -584,27 +612,27 @@ mod tests {
     #[test]
     fn blocks_come_from_spares_then_the_free_list_then_chunks() {
         let shape = Shape::of::<u64, u64>();
-        let arr = alloc_array(&shape, 4, 2, true).unwrap();
+        let arr = alloc_array(&Global, &shape, 4, 2, true).unwrap();
         // SAFETY: a live array; blocks are given back only after being taken.
         unsafe {
-            let a = take_block(&shape, arr);
-            let b = take_block(&shape, arr);
+            let a = take_block(&Global, &shape, arr);
+            let b = take_block(&Global, &shape, arr);
             assert_eq!(b as usize - a as usize, shape.ovf_size);
             assert_eq!(noverflow(arr), 2);
             give_back_block(arr, a);
-            assert_eq!(take_block(&shape, arr), a);
+            assert_eq!(take_block(&Global, &shape, arr), a);
             let bytes = array_bytes(&shape, arr, 4);
-            let c = take_block(&shape, arr); // from a new chunk
+            let c = take_block(&Global, &shape, arr); // from a new chunk
             assert!(array_bytes(&shape, arr, 4) > bytes);
             assert_eq!(noverflow(arr), 3);
             assert_eq!(c.cast::<u64>().read(), 0);
-            ensure_blocks(&shape, arr, 100).unwrap();
+            ensure_blocks(&Global, &shape, arr, 100).unwrap();
             for _ in 0..100 {
-                take_block(&shape, arr);
+                take_block(&Global, &shape, arr);
             }
             reset_blocks(&shape, arr, 4);
             assert_eq!(noverflow(arr), 0);
-            free_array(&shape, arr, 4);
+            free_array(&Global, &shape, arr, 4);
         }
     }
 }

@@ -8,6 +8,7 @@
 use core::hash::{BuildHasher, Hash};
 use core::iter::FusedIterator;
 
+use allocator_api2::alloc::{Allocator, Global};
 use equivalent::Equivalent;
 
 use crate::table::Pending;
@@ -20,8 +21,8 @@ pub(crate) const AHEAD: usize = 16;
 /// The iterator returned by [`HashMap::get_many`]: the value for each key, in order.
 ///
 /// It holds up to 16 keys that it has hashed but not yet resolved.
-pub struct GetMany<'a, 'q, K, V, S, Q: ?Sized, I> {
-    map: &'a HashMap<K, V, S>,
+pub struct GetMany<'a, 'q, K, V, S, Q: ?Sized, I, A: Allocator = Global> {
+    map: &'a HashMap<K, V, S, A>,
     keys: I,
     ring: [Option<(Pending<K, V>, &'q Q)>; AHEAD],
     /// Index of the oldest pending lookup in `ring`.
@@ -33,14 +34,14 @@ pub struct GetMany<'a, 'q, K, V, S, Q: ?Sized, I> {
     pipelined: bool,
 }
 
-impl<'a, 'q, K, V, S, Q, I> GetMany<'a, 'q, K, V, S, Q, I>
+impl<'a, 'q, K, V, S, Q, I, A: Allocator> GetMany<'a, 'q, K, V, S, Q, I, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
     Q: Hash + Equivalent<K> + ?Sized + 'q,
     I: Iterator<Item = &'q Q>,
 {
-    pub(crate) fn new(map: &'a HashMap<K, V, S>, keys: I) -> Self {
+    pub(crate) fn new(map: &'a HashMap<K, V, S, A>, keys: I) -> Self {
         GetMany {
             map,
             keys,
@@ -66,7 +67,7 @@ where
     }
 }
 
-impl<'a, 'q, K, V, S, Q, I> Iterator for GetMany<'a, 'q, K, V, S, Q, I>
+impl<'a, 'q, K, V, S, Q, I, A: Allocator> Iterator for GetMany<'a, 'q, K, V, S, Q, I, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -105,7 +106,7 @@ where
 /// `FusedIterator` and `ExactSizeIterator` when the keys' iterator is.
 macro_rules! marker_traits {
     ($name:ident) => {
-        impl<'q, K, V, S, Q, I> FusedIterator for $name<'_, 'q, K, V, S, Q, I>
+        impl<'q, K, V, S, Q, I, A: Allocator> FusedIterator for $name<'_, 'q, K, V, S, Q, I, A>
         where
             K: Eq + Hash,
             S: BuildHasher,
@@ -114,7 +115,7 @@ macro_rules! marker_traits {
         {
         }
 
-        impl<'q, K, V, S, Q, I> ExactSizeIterator for $name<'_, 'q, K, V, S, Q, I>
+        impl<'q, K, V, S, Q, I, A: Allocator> ExactSizeIterator for $name<'_, 'q, K, V, S, Q, I, A>
         where
             K: Eq + Hash,
             S: BuildHasher,
@@ -129,21 +130,23 @@ marker_traits!(ContainsMany);
 
 /// The iterator returned by [`HashMap::contains_many`]: whether the map holds each key, in
 /// order.
-pub struct ContainsMany<'a, 'q, K, V, S, Q: ?Sized, I>(GetMany<'a, 'q, K, V, S, Q, I>);
+pub struct ContainsMany<'a, 'q, K, V, S, Q: ?Sized, I, A: Allocator = Global>(
+    GetMany<'a, 'q, K, V, S, Q, I, A>,
+);
 
-impl<'a, 'q, K, V, S, Q, I> ContainsMany<'a, 'q, K, V, S, Q, I>
+impl<'a, 'q, K, V, S, Q, I, A: Allocator> ContainsMany<'a, 'q, K, V, S, Q, I, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
     Q: Hash + Equivalent<K> + ?Sized + 'q,
     I: Iterator<Item = &'q Q>,
 {
-    pub(crate) fn new(map: &'a HashMap<K, V, S>, keys: I) -> Self {
+    pub(crate) fn new(map: &'a HashMap<K, V, S, A>, keys: I) -> Self {
         ContainsMany(GetMany::new(map, keys))
     }
 }
 
-impl<'q, K, V, S, Q, I> Iterator for ContainsMany<'_, 'q, K, V, S, Q, I>
+impl<'q, K, V, S, Q, I, A: Allocator> Iterator for ContainsMany<'_, 'q, K, V, S, Q, I, A>
 where
     K: Eq + Hash,
     S: BuildHasher,

@@ -21,7 +21,7 @@
 //! then reads its key and value from one cache line.
 //!
 //! A key or value larger than [`MAX_INLINE`] bytes is stored out of line, as Go does: its slot
-//! holds a `*mut T` from `Box::into_raw`. [`Layout`] computes the offsets as constants, so every
+//! holds a `*mut T` to an allocation of the map's allocator. [`Layout`] computes the offsets as constants, so every
 //! branch on them folds away at compile time.
 //!
 //! Tophash marks (one byte per slot):
@@ -41,9 +41,44 @@
     reason = "bucket memory is addressed in bytes; `Layout` aligns every field it casts to (tags and links to 8, slots to their type)"
 )]
 
+use core::alloc::Layout as AllocLayout;
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
-use core::ptr;
+use core::ptr::{self, NonNull};
+
+use allocator_api2::alloc::{handle_alloc_error, Allocator};
+
+/// Moves `value` into a fresh allocation of `alloc` (an out-of-line key or value).
+#[inline]
+fn box_in<T, A: Allocator>(value: T, alloc: &A) -> *mut T {
+    let layout = AllocLayout::new::<T>();
+    match alloc.allocate(layout) {
+        Ok(block) => {
+            let p = block.cast::<T>().as_ptr();
+            // SAFETY: a fresh allocation of `T`'s layout.
+            unsafe { p.write(value) };
+            p
+        }
+        Err(_) => handle_alloc_error(layout),
+    }
+}
+
+/// Moves the value out of an allocation made by [`box_in`] and frees it.
+///
+/// # Safety
+/// `p` came from `box_in(.., alloc)` and is not used afterwards.
+#[inline]
+unsafe fn unbox_in<T, A: Allocator>(p: *mut T, alloc: &A) -> T {
+    // SAFETY: forwarded; the allocation holds an initialised `T` and has `T`'s layout.
+    unsafe {
+        let value = p.read();
+        alloc.deallocate(
+            NonNull::new_unchecked(p.cast::<u8>()),
+            AllocLayout::new::<T>(),
+        );
+        value
+    }
+}
 
 /// Slots per bucket.
 pub(crate) const BUCKET_SLOTS: usize = 8;
@@ -395,7 +430,7 @@ impl<K, V> Bucket<K, V> {
     pub(crate) unsafe fn key(self, i: usize) -> *mut K {
         let slot = self.key_slot(i);
         if Layout::<K, V>::KEY_BOXED {
-            // SAFETY: a live boxed slot holds the pointer returned by `Box::into_raw`.
+            // SAFETY: a live boxed slot holds the pointer `box_in` returned.
             unsafe { slot.cast::<*mut K>().read() }
         } else {
             slot.cast::<K>()
@@ -417,27 +452,25 @@ impl<K, V> Bucket<K, V> {
         }
     }
 
-    /// Moves `key` and `value` into slot `i` (boxing them if their type is boxed) and sets its
-    /// tophash. Allocates for boxed types; the slot is live afterwards.
+    /// Moves `key` and `value` into slot `i` (boxing them in `alloc` if their type is boxed) and
+    /// sets its tophash. Allocates for boxed types; the slot is live afterwards.
     ///
     /// # Safety
     /// The bucket is initialised, `i < 8` and slot `i` is empty.
     #[inline(always)]
-    pub(crate) unsafe fn write(self, i: usize, top: u8, key: K, value: V) {
+    pub(crate) unsafe fn write<A: Allocator>(self, i: usize, top: u8, key: K, value: V, alloc: &A) {
         // SAFETY: slot `i` is empty, so its memory is ours to write; slots are aligned for
         // their type by `Layout`.
         unsafe {
             if Layout::<K, V>::KEY_BOXED {
-                self.key_slot(i)
-                    .cast::<*mut K>()
-                    .write(Box::into_raw(Box::new(key)));
+                self.key_slot(i).cast::<*mut K>().write(box_in(key, alloc));
             } else {
                 self.key_slot(i).cast::<K>().write(key);
             }
             if Layout::<K, V>::VALUE_BOXED {
                 self.value_slot(i)
                     .cast::<*mut V>()
-                    .write(Box::into_raw(Box::new(value)));
+                    .write(box_in(value, alloc));
             } else {
                 self.value_slot(i).cast::<V>().write(value);
             }
@@ -445,22 +478,24 @@ impl<K, V> Bucket<K, V> {
         }
     }
 
-    /// Moves the entry of slot `i` out. The slot's tophash is left unchanged: the caller marks it.
+    /// Moves the entry of slot `i` out (freeing its boxes in `alloc`). The slot's tophash is left
+    /// unchanged: the caller marks it.
     ///
     /// # Safety
-    /// Slot `i` is live; afterwards it must be treated as empty.
+    /// Slot `i` is live, its boxes (if any) came from `alloc`; afterwards it must be treated as
+    /// empty.
     #[inline(always)]
-    pub(crate) unsafe fn take(self, i: usize) -> (K, V) {
+    pub(crate) unsafe fn take<A: Allocator>(self, i: usize, alloc: &A) -> (K, V) {
         // SAFETY: the slot is live, so both slots hold initialised data (or live boxes), which
         // the caller gives up.
         unsafe {
             let key = if Layout::<K, V>::KEY_BOXED {
-                *Box::from_raw(self.key_slot(i).cast::<*mut K>().read())
+                unbox_in(self.key_slot(i).cast::<*mut K>().read(), alloc)
             } else {
                 self.key_slot(i).cast::<K>().read()
             };
             let value = if Layout::<K, V>::VALUE_BOXED {
-                *Box::from_raw(self.value_slot(i).cast::<*mut V>().read())
+                unbox_in(self.value_slot(i).cast::<*mut V>().read(), alloc)
             } else {
                 self.value_slot(i).cast::<V>().read()
             };
@@ -473,7 +508,7 @@ impl<K, V> Bucket<K, V> {
     /// # Safety
     /// As for [`take`](Self::take).
     #[inline]
-    pub(crate) unsafe fn drop_entry(self, i: usize) {
+    pub(crate) unsafe fn drop_entry<A: Allocator>(self, i: usize, alloc: &A) {
         if core::mem::needs_drop::<K>()
             || core::mem::needs_drop::<V>()
             || Layout::<K, V>::KEY_BOXED
@@ -481,7 +516,7 @@ impl<K, V> Bucket<K, V> {
         {
             // SAFETY: forwarded to the caller. Dropping the tuple drops the value even when the
             // key's destructor panics.
-            drop(unsafe { self.take(i) });
+            drop(unsafe { self.take(i, alloc) });
         }
     }
 

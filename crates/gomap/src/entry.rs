@@ -8,6 +8,8 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::mem;
 
+use allocator_api2::alloc::{Allocator, Global};
+
 use crate::table::{InsertSlot, Position};
 use crate::HashMap;
 
@@ -25,40 +27,40 @@ use crate::HashMap;
 /// }
 /// assert_eq!(map["a"], 11);
 /// ```
-pub enum Entry<'a, K, V, S> {
+pub enum Entry<'a, K, V, S, A: Allocator = Global> {
     /// The key is present.
-    Occupied(OccupiedEntry<'a, K, V, S>),
+    Occupied(OccupiedEntry<'a, K, V, S, A>),
     /// The key is absent.
-    Vacant(VacantEntry<'a, K, V, S>),
+    Vacant(VacantEntry<'a, K, V, S, A>),
 }
 
 /// A view into an occupied entry: the key is present. Part of [`Entry`].
-pub struct OccupiedEntry<'a, K, V, S> {
-    map: &'a mut HashMap<K, V, S>,
+pub struct OccupiedEntry<'a, K, V, S, A: Allocator = Global> {
+    map: &'a mut HashMap<K, V, S, A>,
     pos: Position<K, V>,
 }
 
 /// A view into a vacant entry. It holds the key, and a free slot already prepared for it
 /// (growing the map first if the new key needs that).
-pub struct VacantEntry<'a, K, V, S> {
-    map: &'a mut HashMap<K, V, S>,
+pub struct VacantEntry<'a, K, V, S, A: Allocator = Global> {
+    map: &'a mut HashMap<K, V, S, A>,
     hash: u64,
     key: K,
     slot: InsertSlot<K, V>,
 }
 
-// SAFETY: an entry is an `&'a mut HashMap<K, V, S>` plus a position in it (and, when vacant, the
+// SAFETY: an entry is an `&'a mut HashMap<K, V, S, A>` plus a position in it (and, when vacant, the
 // key by value); the raw bucket pointers in the position point into that map. It is as
 // thread-safe as those parts are, which is what std's entries promise.
-unsafe impl<K: Send, V: Send, S: Send> Send for OccupiedEntry<'_, K, V, S> {}
+unsafe impl<K: Send, V: Send, S: Send, A: Allocator + Send> Send for OccupiedEntry<'_, K, V, S, A> {}
 // SAFETY: as above; `&OccupiedEntry` only gives `&K` and `&V`.
-unsafe impl<K: Sync, V: Sync, S: Sync> Sync for OccupiedEntry<'_, K, V, S> {}
+unsafe impl<K: Sync, V: Sync, S: Sync, A: Allocator + Sync> Sync for OccupiedEntry<'_, K, V, S, A> {}
 // SAFETY: as for `OccupiedEntry`; the owned key moves with the entry.
-unsafe impl<K: Send, V: Send, S: Send> Send for VacantEntry<'_, K, V, S> {}
+unsafe impl<K: Send, V: Send, S: Send, A: Allocator + Send> Send for VacantEntry<'_, K, V, S, A> {}
 // SAFETY: as for `OccupiedEntry`; `&VacantEntry` only gives `&K`.
-unsafe impl<K: Sync, V: Sync, S: Sync> Sync for VacantEntry<'_, K, V, S> {}
+unsafe impl<K: Sync, V: Sync, S: Sync, A: Allocator + Sync> Sync for VacantEntry<'_, K, V, S, A> {}
 
-impl<'a, K, V, S> Entry<'a, K, V, S>
+impl<'a, K, V, S, A: Allocator> Entry<'a, K, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -151,7 +153,7 @@ where
     /// assert_eq!(entry.key(), &"poneyland");
     /// assert_eq!(map["poneyland"], "hoho");
     /// ```
-    pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S> {
+    pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S, A> {
         match self {
             Entry::Occupied(mut e) => {
                 e.insert(value);
@@ -169,7 +171,7 @@ where
     /// let entry = map.entry("horseyland").insert(37);
     /// assert_eq!(entry.get(), &37);
     /// ```
-    pub fn insert(self, value: V) -> OccupiedEntry<'a, K, V, S> {
+    pub fn insert(self, value: V) -> OccupiedEntry<'a, K, V, S, A> {
         self.insert_entry(value)
     }
 
@@ -183,7 +185,7 @@ where
     /// let entry = map.entry("poneyland").or_insert_entry(10);
     /// assert_eq!(entry.get(), &3);
     /// ```
-    pub fn or_insert_entry(self, default: V) -> OccupiedEntry<'a, K, V, S> {
+    pub fn or_insert_entry(self, default: V) -> OccupiedEntry<'a, K, V, S, A> {
         match self {
             Entry::Occupied(e) => e,
             Entry::Vacant(e) => e.insert_entry(default),
@@ -218,7 +220,7 @@ where
     }
 }
 
-impl<'a, K, V: Default, S> Entry<'a, K, V, S>
+impl<'a, K, V: Default, S, A: Allocator> Entry<'a, K, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -240,8 +242,8 @@ where
     }
 }
 
-impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
-    pub(crate) fn new(map: &'a mut HashMap<K, V, S>, pos: Position<K, V>) -> Self {
+impl<'a, K, V, S, A: Allocator> OccupiedEntry<'a, K, V, S, A> {
+    pub(crate) fn new(map: &'a mut HashMap<K, V, S, A>, pos: Position<K, V>) -> Self {
         OccupiedEntry { map, pos }
     }
 
@@ -341,7 +343,7 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
     }
 }
 
-impl<'a, K, V, S> OccupiedEntry<'a, K, V, S>
+impl<'a, K, V, S, A: Allocator> OccupiedEntry<'a, K, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -365,7 +367,7 @@ where
     /// assert_eq!(v.key(), &"poneyland");
     /// assert!(map.is_empty());
     /// ```
-    pub fn replace_entry_with<F>(self, f: F) -> Entry<'a, K, V, S>
+    pub fn replace_entry_with<F>(self, f: F) -> Entry<'a, K, V, S, A>
     where
         F: FnOnce(&K, V) -> Option<V>,
     {
@@ -387,9 +389,9 @@ where
     }
 }
 
-impl<'a, K, V, S> VacantEntry<'a, K, V, S> {
+impl<'a, K, V, S, A: Allocator> VacantEntry<'a, K, V, S, A> {
     pub(crate) fn new(
-        map: &'a mut HashMap<K, V, S>,
+        map: &'a mut HashMap<K, V, S, A>,
         hash: u64,
         key: K,
         slot: InsertSlot<K, V>,
@@ -451,7 +453,7 @@ impl<'a, K, V, S> VacantEntry<'a, K, V, S> {
     ///     assert_eq!((e.key(), e.get()), (&"poneyland", &37));
     /// }
     /// ```
-    pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S> {
+    pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S, A> {
         let VacantEntry {
             map,
             hash,
@@ -465,7 +467,7 @@ impl<'a, K, V, S> VacantEntry<'a, K, V, S> {
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Entry<'_, K, V, S> {
+impl<K: fmt::Debug, V: fmt::Debug, S, A: Allocator> fmt::Debug for Entry<'_, K, V, S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Entry::Occupied(e) => f.debug_tuple("Entry").field(e).finish(),
@@ -474,7 +476,7 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Entry<'_, K, V, S> {
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for OccupiedEntry<'_, K, V, S> {
+impl<K: fmt::Debug, V: fmt::Debug, S, A: Allocator> fmt::Debug for OccupiedEntry<'_, K, V, S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OccupiedEntry")
             .field("key", self.key())
@@ -483,7 +485,7 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for OccupiedEntry<'_, K, V, S> 
     }
 }
 
-impl<K: fmt::Debug, V, S> fmt::Debug for VacantEntry<'_, K, V, S> {
+impl<K: fmt::Debug, V, S, A: Allocator> fmt::Debug for VacantEntry<'_, K, V, S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("VacantEntry").field(self.key()).finish()
     }

@@ -6,6 +6,7 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+use allocator_api2::alloc::{Allocator, Global};
 use equivalent::Equivalent;
 
 use crate::entry::OccupiedEntry;
@@ -31,17 +32,17 @@ use crate::HashMap;
 ///     EntryRef::Vacant(_) => unreachable!(),
 /// }
 /// ```
-pub enum EntryRef<'a, 'b, K, Q: ?Sized, V, S> {
+pub enum EntryRef<'a, 'b, K, Q: ?Sized, V, S, A: Allocator = Global> {
     /// The key is present.
-    Occupied(OccupiedEntry<'a, K, V, S>),
+    Occupied(OccupiedEntry<'a, K, V, S, A>),
     /// The key is absent.
-    Vacant(VacantEntryRef<'a, 'b, K, Q, V, S>),
+    Vacant(VacantEntryRef<'a, 'b, K, Q, V, S, A>),
 }
 
 /// A view into a vacant entry looked up by a borrowed key. Part of [`EntryRef`]. It holds the
 /// borrowed key and a free slot already prepared for it.
-pub struct VacantEntryRef<'a, 'b, K, Q: ?Sized, V, S> {
-    map: &'a mut HashMap<K, V, S>,
+pub struct VacantEntryRef<'a, 'b, K, Q: ?Sized, V, S, A: Allocator = Global> {
+    map: &'a mut HashMap<K, V, S, A>,
     hash: u64,
     key: &'b Q,
     slot: InsertSlot<K, V>,
@@ -49,17 +50,17 @@ pub struct VacantEntryRef<'a, 'b, K, Q: ?Sized, V, S> {
 
 // SAFETY: a `VacantEntryRef` is an `&'a mut HashMap<K, V, S>`, a `&'b Q` and a slot of that map
 // (raw pointers into it): as thread-safe as those references are.
-unsafe impl<K: Send, Q: ?Sized + Sync, V: Send, S: Send> Send
-    for VacantEntryRef<'_, '_, K, Q, V, S>
+unsafe impl<K: Send, Q: ?Sized + Sync, V: Send, S: Send, A: Allocator + Send> Send
+    for VacantEntryRef<'_, '_, K, Q, V, S, A>
 {
 }
 // SAFETY: as above; `&VacantEntryRef` only gives `&Q`.
-unsafe impl<K: Sync, Q: ?Sized + Sync, V: Sync, S: Sync> Sync
-    for VacantEntryRef<'_, '_, K, Q, V, S>
+unsafe impl<K: Sync, Q: ?Sized + Sync, V: Sync, S: Sync, A: Allocator + Sync> Sync
+    for VacantEntryRef<'_, '_, K, Q, V, S, A>
 {
 }
 
-impl<K, V, S> HashMap<K, V, S>
+impl<K, V, S, A: Allocator> HashMap<K, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -77,7 +78,7 @@ where
     /// *map.entry_ref("poneyland").or_insert(3) += 10;
     /// assert_eq!(map["poneyland"], 23);
     /// ```
-    pub fn entry_ref<'a, 'b, Q>(&'a mut self, key: &'b Q) -> EntryRef<'a, 'b, K, Q, V, S>
+    pub fn entry_ref<'a, 'b, Q>(&'a mut self, key: &'b Q) -> EntryRef<'a, 'b, K, Q, V, S, A>
     where
         Q: Hash + Equivalent<K> + ?Sized,
     {
@@ -99,7 +100,7 @@ where
     }
 }
 
-impl<'a, 'b, K, Q: ?Sized, V, S> EntryRef<'a, 'b, K, Q, V, S>
+impl<'a, 'b, K, Q: ?Sized, V, S, A: Allocator> EntryRef<'a, 'b, K, Q, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -112,7 +113,7 @@ where
     /// let entry = map.entry_ref("horseyland").insert(37);
     /// assert_eq!(entry.key(), "horseyland");
     /// ```
-    pub fn insert(self, value: V) -> OccupiedEntry<'a, K, V, S>
+    pub fn insert(self, value: V) -> OccupiedEntry<'a, K, V, S, A>
     where
         K: From<&'b Q>,
     {
@@ -216,7 +217,7 @@ where
     }
 }
 
-impl<'a, 'b, K, Q: ?Sized, V: Default, S> EntryRef<'a, 'b, K, Q, V, S>
+impl<'a, 'b, K, Q: ?Sized, V: Default, S, A: Allocator> EntryRef<'a, 'b, K, Q, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -239,7 +240,7 @@ where
     }
 }
 
-impl<'a, 'b, K, Q: ?Sized, V, S> VacantEntryRef<'a, 'b, K, Q, V, S> {
+impl<'a, 'b, K, Q: ?Sized, V, S, A: Allocator> VacantEntryRef<'a, 'b, K, Q, V, S, A> {
     /// The borrowed key that would be inserted. **O(1)**.
     ///
     /// ```
@@ -284,7 +285,7 @@ impl<'a, 'b, K, Q: ?Sized, V, S> VacantEntryRef<'a, 'b, K, Q, V, S> {
     ///     assert_eq!((e.key().as_str(), *e.get()), ("poneyland", 37));
     /// }
     /// ```
-    pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S>
+    pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S, A>
     where
         K: From<&'b Q>,
     {
@@ -302,8 +303,8 @@ impl<'a, 'b, K, Q: ?Sized, V, S> VacantEntryRef<'a, 'b, K, Q, V, S> {
     }
 }
 
-impl<K: fmt::Debug, Q: ?Sized + fmt::Debug, V: fmt::Debug, S> fmt::Debug
-    for EntryRef<'_, '_, K, Q, V, S>
+impl<K: fmt::Debug, Q: ?Sized + fmt::Debug, V: fmt::Debug, S, A: Allocator> fmt::Debug
+    for EntryRef<'_, '_, K, Q, V, S, A>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -313,7 +314,9 @@ impl<K: fmt::Debug, Q: ?Sized + fmt::Debug, V: fmt::Debug, S> fmt::Debug
     }
 }
 
-impl<K, Q: ?Sized + fmt::Debug, V, S> fmt::Debug for VacantEntryRef<'_, '_, K, Q, V, S> {
+impl<K, Q: ?Sized + fmt::Debug, V, S, A: Allocator> fmt::Debug
+    for VacantEntryRef<'_, '_, K, Q, V, S, A>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("VacantEntryRef").field(&self.key).finish()
     }

@@ -1,12 +1,12 @@
 //! Iterators over a map: by reference, by mutable reference, by value, draining, extracting.
 
+use allocator_api2::alloc::{Allocator, Global};
 use core::fmt;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
-use core::mem;
 use core::ptr::NonNull;
 
-use crate::table::{drop_remaining, RawIter, RawTable};
+use crate::table::{drop_remaining, Core, RawIter, RawTable};
 
 /// An iterator over `(&K, &V)`, from [`HashMap::iter`](crate::HashMap::iter).
 pub struct Iter<'a, K, V> {
@@ -130,13 +130,13 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IterMut<'_, K, V> {
 
 /// An owning iterator over `(K, V)`, from `HashMap::into_iter`. Entries it does not yield are
 /// dropped with it.
-pub struct IntoIter<K, V> {
-    table: RawTable<K, V>,
+pub struct IntoIter<K, V, A: Allocator = Global> {
+    table: RawTable<K, V, A>,
     raw: RawIter<K, V>,
 }
 
-impl<K, V> IntoIter<K, V> {
-    pub(crate) fn new(table: RawTable<K, V>) -> Self {
+impl<K, V, A: Allocator> IntoIter<K, V, A> {
+    pub(crate) fn new(table: RawTable<K, V, A>) -> Self {
         let raw = table.raw_iter();
         IntoIter { table, raw }
     }
@@ -147,14 +147,14 @@ impl<K, V> IntoIter<K, V> {
     }
 }
 
-impl<K, V> Iterator for IntoIter<K, V> {
+impl<K, V, A: Allocator> Iterator for IntoIter<K, V, A> {
     type Item = (K, V);
 
     #[inline]
     fn next(&mut self) -> Option<(K, V)> {
         let pos = self.raw.next()?;
         // SAFETY: each live position is yielded once; the table is freed without dropping.
-        Some(unsafe { pos.take() })
+        Some(unsafe { pos.take(self.table.allocator()) })
     }
 
     #[inline]
@@ -163,31 +163,31 @@ impl<K, V> Iterator for IntoIter<K, V> {
     }
 }
 
-impl<K, V> ExactSizeIterator for IntoIter<K, V> {}
-impl<K, V> FusedIterator for IntoIter<K, V> {}
+impl<K, V, A: Allocator> ExactSizeIterator for IntoIter<K, V, A> {}
+impl<K, V, A: Allocator> FusedIterator for IntoIter<K, V, A> {}
 
-impl<K, V> Default for IntoIter<K, V> {
+impl<K, V, A: Allocator + Default> Default for IntoIter<K, V, A> {
     fn default() -> Self {
-        IntoIter::new(RawTable::new())
+        IntoIter::new(RawTable::new_in(A::default()))
     }
 }
 
-impl<K, V> Drop for IntoIter<K, V> {
+impl<K, V, A: Allocator> Drop for IntoIter<K, V, A> {
     fn drop(&mut self) {
-        struct FreeOnExit<'a, K, V>(&'a mut RawTable<K, V>);
-        impl<K, V> Drop for FreeOnExit<'_, K, V> {
+        struct FreeOnExit<'a, K, V, A: Allocator>(&'a mut RawTable<K, V, A>);
+        impl<K, V, A: Allocator> Drop for FreeOnExit<'_, K, V, A> {
             fn drop(&mut self) {
                 self.0.free_storage();
             }
         }
-        let _free = FreeOnExit(&mut self.table);
+        let free = FreeOnExit(&mut self.table);
         // SAFETY: the positions not yielded yet are live and dropped once; the yielded ones were
         // moved out, and the storage is then freed without dropping anything.
-        unsafe { drop_remaining(&mut self.raw) };
+        unsafe { drop_remaining(&mut self.raw, free.0.allocator()) };
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IntoIter<K, V> {
+impl<K: fmt::Debug, V: fmt::Debug, A: Allocator> fmt::Debug for IntoIter<K, V, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
@@ -197,29 +197,29 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IntoIter<K, V> {
 ///
 /// The map's table is moved into the iterator while it runs and handed back empty (with its
 /// capacity) when the iterator is dropped; a leaked `Drain` leaves the map empty.
-pub struct Drain<'a, K, V> {
-    table: RawTable<K, V>,
+pub struct Drain<'a, K, V, A: Allocator = Global> {
+    /// The map's storage, moved out while the iterator runs (the allocator stays in `orig`).
+    core: Option<Core<K, V>>,
     raw: RawIter<K, V>,
-    /// The map's table, empty while the drain runs; the drained table goes back there, empty,
-    /// on drop. A pointer rather than `&'a mut` so that `Drain` is covariant in `K` and `V`, as
-    /// std's is: all it ever writes back is a table without entries, which holds no `K` or `V`
-    /// of any lifetime.
-    orig: NonNull<RawTable<K, V>>,
-    _marker: PhantomData<&'a RawTable<K, V>>,
+    /// The map's table (its allocator, and its storage once handed back). A pointer rather
+    /// than `&'a mut` so that `Drain` is covariant in `K` and `V`, as std's is: all it ever puts
+    /// back is storage without entries, which holds no `K` or `V` of any lifetime.
+    orig: NonNull<RawTable<K, V, A>>,
+    _marker: PhantomData<&'a RawTable<K, V, A>>,
 }
 
 // SAFETY: a `Drain` owns the entries it yields (like `IntoIter`) and holds the map's table
-// borrowed mutably for 'a (like `&'a mut RawTable`): both are Send/Sync when K and V are.
-unsafe impl<K: Send, V: Send> Send for Drain<'_, K, V> {}
+// borrowed mutably for 'a (like `&'a mut RawTable`): Send/Sync when K, V and A are.
+unsafe impl<K: Send, V: Send, A: Allocator + Send> Send for Drain<'_, K, V, A> {}
 // SAFETY: `&Drain` gives access to nothing but `size_hint` and `Debug` (`&K`, `&V`).
-unsafe impl<K: Sync, V: Sync> Sync for Drain<'_, K, V> {}
+unsafe impl<K: Sync, V: Sync, A: Allocator + Sync> Sync for Drain<'_, K, V, A> {}
 
-impl<'a, K, V> Drain<'a, K, V> {
-    pub(crate) fn new(orig: &'a mut RawTable<K, V>) -> Self {
-        let table = mem::replace(orig, RawTable::new());
-        let raw = table.raw_iter();
+impl<'a, K, V, A: Allocator> Drain<'a, K, V, A> {
+    pub(crate) fn new(orig: &'a mut RawTable<K, V, A>) -> Self {
+        let raw = orig.raw_iter();
+        let core = Some(orig.take_core());
         Drain {
-            table,
+            core,
             raw,
             orig: NonNull::from(orig),
             _marker: PhantomData,
@@ -232,14 +232,15 @@ impl<'a, K, V> Drain<'a, K, V> {
     }
 }
 
-impl<K, V> Iterator for Drain<'_, K, V> {
+impl<K, V, A: Allocator> Iterator for Drain<'_, K, V, A> {
     type Item = (K, V);
 
     #[inline]
     fn next(&mut self) -> Option<(K, V)> {
         let pos = self.raw.next()?;
         // SAFETY: each live position is yielded once; the table is cleared without dropping.
-        Some(unsafe { pos.take() })
+        // The allocator is read through `orig` (see `Restore` for why that is valid).
+        Some(unsafe { pos.take(self.orig.as_ref().allocator()) })
     }
 
     #[inline]
@@ -248,28 +249,32 @@ impl<K, V> Iterator for Drain<'_, K, V> {
     }
 }
 
-impl<K, V> ExactSizeIterator for Drain<'_, K, V> {}
-impl<K, V> FusedIterator for Drain<'_, K, V> {}
+impl<K, V, A: Allocator> ExactSizeIterator for Drain<'_, K, V, A> {}
+impl<K, V, A: Allocator> FusedIterator for Drain<'_, K, V, A> {}
 
-impl<K, V> Drop for Drain<'_, K, V> {
+impl<K, V, A: Allocator> Drop for Drain<'_, K, V, A> {
     fn drop(&mut self) {
-        struct Restore<'b, 'a, K, V>(&'b mut Drain<'a, K, V>);
-        impl<K, V> Drop for Restore<'_, '_, K, V> {
+        struct Restore<'b, 'a, K, V, A: Allocator>(&'b mut Drain<'a, K, V, A>);
+        impl<K, V, A: Allocator> Drop for Restore<'_, '_, K, V, A> {
             fn drop(&mut self) {
-                self.0.table.clear_no_drop();
                 // SAFETY: `orig` came from the `&'a mut RawTable` that `new` took, and the
                 // drain (alive here) still holds that borrow; nothing else points to it.
-                mem::swap(unsafe { self.0.orig.as_mut() }, &mut self.0.table);
+                let orig = unsafe { self.0.orig.as_mut() };
+                if let Some(core) = self.0.core.take() {
+                    // SAFETY: taken from `orig`, which has owned nothing since.
+                    unsafe { orig.put_core(core) };
+                }
+                orig.clear_no_drop();
             }
         }
         let restore = Restore(self);
         // SAFETY: the positions not yielded are live and dropped once; the table is then
         // cleared without dropping anything.
-        unsafe { drop_remaining(&mut restore.0.raw) };
+        unsafe { drop_remaining(&mut restore.0.raw, restore.0.orig.as_ref().allocator()) };
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Drain<'_, K, V> {
+impl<K: fmt::Debug, V: fmt::Debug, A: Allocator> fmt::Debug for Drain<'_, K, V, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
@@ -278,20 +283,20 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Drain<'_, K, V> {
 /// An iterator that removes and yields the entries matching a predicate, from
 /// [`HashMap::extract_if`](crate::HashMap::extract_if). Entries it does not reach stay.
 #[must_use = "extract_if does nothing unless the iterator is used"]
-pub struct ExtractIf<'a, K, V, F> {
-    table: &'a mut RawTable<K, V>,
+pub struct ExtractIf<'a, K, V, F, A: Allocator = Global> {
+    table: &'a mut RawTable<K, V, A>,
     raw: RawIter<K, V>,
     pred: F,
 }
 
-impl<'a, K, V, F> ExtractIf<'a, K, V, F> {
-    pub(crate) fn new(table: &'a mut RawTable<K, V>, pred: F) -> Self {
+impl<'a, K, V, F, A: Allocator> ExtractIf<'a, K, V, F, A> {
+    pub(crate) fn new(table: &'a mut RawTable<K, V, A>, pred: F) -> Self {
         let raw = table.raw_iter();
         ExtractIf { table, raw, pred }
     }
 }
 
-impl<K, V, F> Iterator for ExtractIf<'_, K, V, F>
+impl<K, V, F, A: Allocator> Iterator for ExtractIf<'_, K, V, F, A>
 where
     F: FnMut(&K, &mut V) -> bool,
 {
@@ -315,9 +320,12 @@ where
     }
 }
 
-impl<K, V, F> FusedIterator for ExtractIf<'_, K, V, F> where F: FnMut(&K, &mut V) -> bool {}
+impl<K, V, F, A: Allocator> FusedIterator for ExtractIf<'_, K, V, F, A> where
+    F: FnMut(&K, &mut V) -> bool
+{
+}
 
-impl<K: fmt::Debug, V: fmt::Debug, F> fmt::Debug for ExtractIf<'_, K, V, F> {
+impl<K: fmt::Debug, V: fmt::Debug, F, A: Allocator> fmt::Debug for ExtractIf<'_, K, V, F, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExtractIf").finish_non_exhaustive()
     }
@@ -373,14 +381,52 @@ projection!(
     /// An iterator over mutable values, from [`HashMap::values_mut`](crate::HashMap::values_mut).
     ValuesMut<'a, K, V> from IterMut<'a, K, V> => &'a mut V, |kv| kv.1
 );
-projection!(
+/// [`projection!`] for the owning iterators, which carry the map's allocator `A`.
+macro_rules! owning_projection {
+    ($(#[$doc:meta])* $name:ident<K, V, A> from $inner:ty => $item:ty, |$x:ident| $proj:expr) => {
+        $(#[$doc])*
+        pub struct $name<K, V, A: Allocator = Global> {
+            pub(crate) inner: $inner,
+        }
+
+        impl<K, V, A: Allocator> Iterator for $name<K, V, A> {
+            type Item = $item;
+
+            #[inline]
+            fn next(&mut self) -> Option<$item> {
+                self.inner.next().map(|$x| $proj)
+            }
+
+            #[inline]
+            fn fold<B, F: FnMut(B, $item) -> B>(self, init: B, mut f: F) -> B {
+                self.inner.fold(init, |acc, $x| f(acc, $proj))
+            }
+
+            #[inline]
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.inner.size_hint()
+            }
+        }
+
+        impl<K, V, A: Allocator> ExactSizeIterator for $name<K, V, A> {}
+        impl<K, V, A: Allocator> FusedIterator for $name<K, V, A> {}
+
+        impl<K, V, A: Allocator + Default> Default for $name<K, V, A> {
+            fn default() -> Self {
+                $name { inner: Default::default() }
+            }
+        }
+    };
+}
+
+owning_projection!(
     /// An owning iterator over the keys, from [`HashMap::into_keys`](crate::HashMap::into_keys).
-    IntoKeys<K, V> from IntoIter<K, V> => K, |kv| kv.0
+    IntoKeys<K, V, A> from IntoIter<K, V, A> => K, |kv| kv.0
 );
-projection!(
+owning_projection!(
     /// An owning iterator over the values, from
     /// [`HashMap::into_values`](crate::HashMap::into_values).
-    IntoValues<K, V> from IntoIter<K, V> => V, |kv| kv.1
+    IntoValues<K, V, A> from IntoIter<K, V, A> => V, |kv| kv.1
 );
 
 // Debug lists what is left, as std's does (and needs only the listed type to be Debug).
@@ -408,7 +454,7 @@ impl<K, V: fmt::Debug> fmt::Debug for ValuesMut<'_, K, V> {
     }
 }
 
-impl<K: fmt::Debug, V> fmt::Debug for IntoKeys<K, V> {
+impl<K: fmt::Debug, V, A: Allocator> fmt::Debug for IntoKeys<K, V, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
             .entries(self.inner.iter().map(|(k, _)| k))
@@ -416,7 +462,7 @@ impl<K: fmt::Debug, V> fmt::Debug for IntoKeys<K, V> {
     }
 }
 
-impl<K, V: fmt::Debug> fmt::Debug for IntoValues<K, V> {
+impl<K, V: fmt::Debug, A: Allocator> fmt::Debug for IntoValues<K, V, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
             .entries(self.inner.iter().map(|(_, v)| v))

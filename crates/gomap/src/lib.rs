@@ -77,6 +77,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod alloc;
+pub mod allocator;
 mod batch;
 mod bucket;
 mod entry;

@@ -7,6 +7,7 @@ use core::iter::FromIterator;
 use core::mem;
 use core::ops::Index;
 
+use allocator_api2::alloc::{Allocator, Global};
 use equivalent::Equivalent;
 
 use crate::batch::{ContainsMany, GetMany};
@@ -37,8 +38,8 @@ use crate::TryReserveError;
 /// assert_eq!(books.remove("Grimms' Fairy Tales"), Some("Masterpiece."));
 /// assert_eq!(books.len(), 1);
 /// ```
-pub struct HashMap<K, V, S = DefaultHashBuilder> {
-    pub(crate) table: RawTable<K, V>,
+pub struct HashMap<K, V, S = DefaultHashBuilder, A: Allocator = Global> {
+    pub(crate) table: RawTable<K, V, A>,
     pub(crate) hash_builder: S,
     pub(crate) reseed: Reseed<S>,
 }
@@ -106,13 +107,11 @@ impl<K, V, S> HashMap<K, V, S> {
     /// ```
     #[track_caller]
     pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
-        HashMap {
-            table: RawTable::try_with_capacity(capacity).unwrap_or_else(|e| e.handle()),
-            hash_builder,
-            reseed: None,
-        }
+        Self::with_capacity_and_hasher_in(capacity, hash_builder, Global)
     }
+}
 
+impl<K, V, S, A: Allocator> HashMap<K, V, S, A> {
     /// The map's hasher. **O(1)**.
     ///
     /// ```
@@ -234,7 +233,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// keys.sort();
     /// assert_eq!(keys, [1, 2]);
     /// ```
-    pub fn into_keys(self) -> IntoKeys<K, V> {
+    pub fn into_keys(self) -> IntoKeys<K, V, A> {
         IntoKeys {
             inner: self.into_iter(),
         }
@@ -247,7 +246,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// let map = gomap::HashMap::from([(1, 10), (2, 20)]);
     /// assert_eq!(map.into_values().sum::<i32>(), 30);
     /// ```
-    pub fn into_values(self) -> IntoValues<K, V> {
+    pub fn into_values(self) -> IntoValues<K, V, A> {
         IntoValues {
             inner: self.into_iter(),
         }
@@ -266,7 +265,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert_eq!(drained, [(1, 'a'), (2, 'b')]);
     /// assert!(map.is_empty());
     /// ```
-    pub fn drain(&mut self) -> Drain<'_, K, V> {
+    pub fn drain(&mut self) -> Drain<'_, K, V, A> {
         Drain::new(&mut self.table)
     }
 
@@ -281,7 +280,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert_eq!(evens, [0, 2, 4, 6]);
     /// assert_eq!(map.len(), 4);
     /// ```
-    pub fn extract_if<F>(&mut self, pred: F) -> ExtractIf<'_, K, V, F>
+    pub fn extract_if<F>(&mut self, pred: F) -> ExtractIf<'_, K, V, F, A>
     where
         F: FnMut(&K, &mut V) -> bool,
     {
@@ -348,7 +347,7 @@ impl<K, V, S> HashMap<K, V, S> {
     }
 }
 
-impl<K, V, S> HashMap<K, V, S>
+impl<K, V, S, A: Allocator> HashMap<K, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -483,7 +482,7 @@ where
     /// }
     /// assert_eq!(letters[&'s'], 2);
     /// ```
-    pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S, A> {
         self.before_insert();
         let hash = self.hash_of(&key);
         let hb = &self.hash_builder;
@@ -533,7 +532,7 @@ where
     /// assert_eq!(total, 2004);
     /// ```
     #[inline]
-    pub fn get_many<'a, 'q, Q, I>(&'a self, keys: I) -> GetMany<'a, 'q, K, V, S, Q, I::IntoIter>
+    pub fn get_many<'a, 'q, Q, I>(&'a self, keys: I) -> GetMany<'a, 'q, K, V, S, Q, I::IntoIter, A>
     where
         Q: Hash + Equivalent<K> + ?Sized + 'q,
         I: IntoIterator<Item = &'q Q>,
@@ -554,7 +553,7 @@ where
     pub fn contains_many<'a, 'q, Q, I>(
         &'a self,
         keys: I,
-    ) -> ContainsMany<'a, 'q, K, V, S, Q, I::IntoIter>
+    ) -> ContainsMany<'a, 'q, K, V, S, Q, I::IntoIter, A>
     where
         Q: Hash + Equivalent<K> + ?Sized + 'q,
         I: IntoIterator<Item = &'q Q>,
@@ -755,7 +754,7 @@ where
 }
 
 // hashbrown's additions to std's API.
-impl<K, V, S> HashMap<K, V, S>
+impl<K, V, S, A: Allocator> HashMap<K, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -784,7 +783,7 @@ where
     }
 }
 
-impl<K, V, S> HashMap<K, V, S> {
+impl<K, V, S, A: Allocator> HashMap<K, V, S, A> {
     /// Bytes of heap memory the map holds: its bucket arrays with their spare and chained
     /// overflow blocks (both arrays in the middle of a grow), and keys or values stored out of
     /// line; not memory that keys and values own themselves (a `String`'s text). hashbrown's
@@ -802,37 +801,41 @@ impl<K, V, S> HashMap<K, V, S> {
     }
 }
 
-impl<K, V, S: Default> Default for HashMap<K, V, S> {
+impl<K, V, S: Default, A: Allocator + Default> Default for HashMap<K, V, S, A> {
     /// An empty map with `S::default()`, which it may renew when emptied (see [`crate::hash`]).
     fn default() -> Self {
         HashMap {
-            table: RawTable::new(),
+            table: RawTable::new_in(A::default()),
             hash_builder: S::default(),
             reseed: reseed_default(),
         }
     }
 }
 
-impl<K: Clone, V: Clone, S: Clone> Clone for HashMap<K, V, S> {
+impl<K: Clone, V: Clone, S: Clone, A: Allocator + Clone> Clone for HashMap<K, V, S, A> {
     /// Clones the map structure for structure: the same buckets, chains and growth state, each
     /// entry cloned into the same slot. No key is hashed, and the clone iterates in the same
     /// order. **O(capacity)**.
     fn clone(&self) -> Self {
         HashMap {
-            table: self.table.clone_with(|k, v| (k.clone(), v.clone())),
+            table: self
+                .table
+                .clone_with(self.table.allocator().clone(), |k, v| {
+                    (k.clone(), v.clone())
+                }),
             hash_builder: self.hash_builder.clone(),
             reseed: self.reseed,
         }
     }
 }
 
-impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for HashMap<K, V, S> {
+impl<K: fmt::Debug, V: fmt::Debug, S, A: Allocator> fmt::Debug for HashMap<K, V, S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl<K, V, S> PartialEq for HashMap<K, V, S>
+impl<K, V, S, A: Allocator> PartialEq for HashMap<K, V, S, A>
 where
     K: Eq + Hash,
     V: PartialEq,
@@ -846,9 +849,9 @@ where
     }
 }
 
-impl<K: Eq + Hash, V: Eq, S: BuildHasher> Eq for HashMap<K, V, S> {}
+impl<K: Eq + Hash, V: Eq, S: BuildHasher, A: Allocator> Eq for HashMap<K, V, S, A> {}
 
-impl<K, Q, V, S> Index<&Q> for HashMap<K, V, S>
+impl<K, Q, V, S, A: Allocator> Index<&Q> for HashMap<K, V, S, A>
 where
     K: Eq + Hash + Borrow<Q>,
     Q: Eq + Hash + ?Sized,
@@ -864,7 +867,7 @@ where
     }
 }
 
-impl<K, V, S> Extend<(K, V)> for HashMap<K, V, S>
+impl<K, V, S, A: Allocator> Extend<(K, V)> for HashMap<K, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher,
@@ -888,7 +891,7 @@ where
     }
 }
 
-impl<'a, K, V, S> Extend<&'a (K, V)> for HashMap<K, V, S>
+impl<'a, K, V, S, A: Allocator> Extend<&'a (K, V)> for HashMap<K, V, S, A>
 where
     K: Eq + Hash + Copy,
     V: Copy,
@@ -900,7 +903,7 @@ where
     }
 }
 
-impl<'a, K, V, S> Extend<(&'a K, &'a V)> for HashMap<K, V, S>
+impl<'a, K, V, S, A: Allocator> Extend<(&'a K, &'a V)> for HashMap<K, V, S, A>
 where
     K: Eq + Hash + Copy,
     V: Copy,
@@ -911,10 +914,11 @@ where
     }
 }
 
-impl<K, V, S> FromIterator<(K, V)> for HashMap<K, V, S>
+impl<K, V, S, A> FromIterator<(K, V)> for HashMap<K, V, S, A>
 where
     K: Eq + Hash,
     S: BuildHasher + Default,
+    A: Allocator + Default,
 {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
         let mut map = HashMap::default();
@@ -933,7 +937,7 @@ impl<K: Eq + Hash, V, const N: usize> From<[(K, V); N]> for HashMap<K, V, Defaul
     }
 }
 
-impl<'a, K, V, S> IntoIterator for &'a HashMap<K, V, S> {
+impl<'a, K, V, S, A: Allocator> IntoIterator for &'a HashMap<K, V, S, A> {
     type Item = (&'a K, &'a V);
     type IntoIter = Iter<'a, K, V>;
 
@@ -942,7 +946,7 @@ impl<'a, K, V, S> IntoIterator for &'a HashMap<K, V, S> {
     }
 }
 
-impl<'a, K, V, S> IntoIterator for &'a mut HashMap<K, V, S> {
+impl<'a, K, V, S, A: Allocator> IntoIterator for &'a mut HashMap<K, V, S, A> {
     type Item = (&'a K, &'a mut V);
     type IntoIter = IterMut<'a, K, V>;
 
@@ -951,13 +955,13 @@ impl<'a, K, V, S> IntoIterator for &'a mut HashMap<K, V, S> {
     }
 }
 
-impl<K, V, S> IntoIterator for HashMap<K, V, S> {
+impl<K, V, S, A: Allocator> IntoIterator for HashMap<K, V, S, A> {
     type Item = (K, V);
-    type IntoIter = IntoIter<K, V>;
+    type IntoIter = IntoIter<K, V, A>;
 
     /// Consumes the map into an iterator over its entries; entries not yielded are dropped with
     /// the iterator.
-    fn into_iter(self) -> IntoIter<K, V> {
+    fn into_iter(self) -> IntoIter<K, V, A> {
         IntoIter::new(self.table)
     }
 }

@@ -12,6 +12,8 @@ use core::marker::PhantomData;
 use ::serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use ::serde::ser::{Serialize, Serializer};
 
+use allocator_api2::alloc::Allocator;
+
 use crate::{HashMap, HashSet};
 
 /// The most entries a deserializer's length hint makes us reserve up front.
@@ -21,7 +23,7 @@ fn cautious(hint: Option<usize>) -> usize {
     hint.unwrap_or(0).min(MAX_PREALLOCATE)
 }
 
-impl<K, V, S> Serialize for HashMap<K, V, S>
+impl<K, V, S, Al: Allocator> Serialize for HashMap<K, V, S, Al>
 where
     K: Serialize,
     V: Serialize,
@@ -31,22 +33,24 @@ where
     }
 }
 
-impl<'de, K, V, S> Deserialize<'de> for HashMap<K, V, S>
+impl<'de, K, V, S, Al> Deserialize<'de> for HashMap<K, V, S, Al>
 where
     K: Deserialize<'de> + Eq + Hash,
     V: Deserialize<'de>,
     S: BuildHasher + Default,
+    Al: Allocator + Default,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapVisitor<K, V, S>(PhantomData<HashMap<K, V, S>>);
+        struct MapVisitor<K, V, S, Al: Allocator>(PhantomData<HashMap<K, V, S, Al>>);
 
-        impl<'de, K, V, S> Visitor<'de> for MapVisitor<K, V, S>
+        impl<'de, K, V, S, Al> Visitor<'de> for MapVisitor<K, V, S, Al>
         where
             K: Deserialize<'de> + Eq + Hash,
             V: Deserialize<'de>,
             S: BuildHasher + Default,
+            Al: Allocator + Default,
         {
-            type Value = HashMap<K, V, S>;
+            type Value = HashMap<K, V, S, Al>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a map")
@@ -67,7 +71,7 @@ where
     }
 }
 
-impl<T, S> Serialize for HashSet<T, S>
+impl<T, S, Al: Allocator> Serialize for HashSet<T, S, Al>
 where
     T: Serialize,
 {
@@ -76,20 +80,22 @@ where
     }
 }
 
-impl<'de, T, S> Deserialize<'de> for HashSet<T, S>
+impl<'de, T, S, Al> Deserialize<'de> for HashSet<T, S, Al>
 where
     T: Deserialize<'de> + Eq + Hash,
     S: BuildHasher + Default,
+    Al: Allocator + Default,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SeqVisitor<T, S>(PhantomData<HashSet<T, S>>);
+        struct SeqVisitor<T, S, Al: Allocator>(PhantomData<HashSet<T, S, Al>>);
 
-        impl<'de, T, S> Visitor<'de> for SeqVisitor<T, S>
+        impl<'de, T, S, Al> Visitor<'de> for SeqVisitor<T, S, Al>
         where
             T: Deserialize<'de> + Eq + Hash,
             S: BuildHasher + Default,
+            Al: Allocator + Default,
         {
-            type Value = HashSet<T, S>;
+            type Value = HashSet<T, S, Al>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a sequence")

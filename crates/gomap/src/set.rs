@@ -9,6 +9,7 @@ use core::hash::{BuildHasher, Hash};
 use core::iter::FromIterator;
 use core::mem;
 
+use allocator_api2::alloc::{Allocator, Global};
 use equivalent::Equivalent;
 
 use crate::hash::DefaultHashBuilder;
@@ -25,7 +26,7 @@ pub use self::iter::{
 /// A hash set built like Go's runtime map: buckets of 8 slots with a tophash byte each,
 /// overflow chains, and incremental growth, so no single insert pays for a whole rehash.
 ///
-/// It is a [`HashMap<T, (), S>`](HashMap) underneath, and its API is
+/// It is a [`HashMap<T, (), S, A>`](HashMap) underneath, and its API is
 /// `std::collections::HashSet`'s, with the same names and semantics. Lookups accept any
 /// `Q: Hash + Equivalent<T>` (as hashbrown's do), which includes every `Q` with `T: Borrow<Q>`.
 /// See the [crate documentation](crate) for the design.
@@ -45,8 +46,8 @@ pub use self::iter::{
 /// assert!(books.remove("The Odyssey"));
 /// assert_eq!(books.len(), 2);
 /// ```
-pub struct HashSet<T, S = DefaultHashBuilder> {
-    pub(crate) map: HashMap<T, (), S>,
+pub struct HashSet<T, S = DefaultHashBuilder, A: Allocator = Global> {
+    pub(crate) map: HashMap<T, (), S, A>,
 }
 
 impl<T> HashSet<T, DefaultHashBuilder> {
@@ -123,7 +124,9 @@ impl<T, S> HashSet<T, S> {
             map: HashMap::with_capacity_and_hasher(capacity, hasher),
         }
     }
+}
 
+impl<T, S, A: Allocator> HashSet<T, S, A> {
     /// Returns a reference to the set's hasher.
     ///
     /// Computes in **O(1)** time.
@@ -199,7 +202,7 @@ impl<T, S> HashSet<T, S> {
     /// assert_eq!(drained, [1, 2, 3]);
     /// assert!(set.is_empty());
     /// ```
-    pub fn drain(&mut self) -> Drain<'_, T> {
+    pub fn drain(&mut self) -> Drain<'_, T, A> {
         Drain::new(self.map.drain())
     }
 
@@ -214,7 +217,7 @@ impl<T, S> HashSet<T, S> {
     /// assert_eq!(evens, [0, 2, 4, 6]);
     /// assert_eq!(set.len(), 4);
     /// ```
-    pub fn extract_if<F>(&mut self, pred: F) -> ExtractIf<'_, T, F>
+    pub fn extract_if<F>(&mut self, pred: F) -> ExtractIf<'_, T, F, A>
     where
         F: FnMut(&T) -> bool,
     {
@@ -271,7 +274,7 @@ impl<T, S> HashSet<T, S> {
     }
 }
 
-impl<T, S> HashSet<T, S>
+impl<T, S, A: Allocator> HashSet<T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
@@ -352,7 +355,7 @@ where
     /// let diff: Vec<_> = a.difference(&b).collect();
     /// assert_eq!(diff, [&1]);
     /// ```
-    pub fn difference<'a>(&'a self, other: &'a HashSet<T, S>) -> Difference<'a, T, S> {
+    pub fn difference<'a>(&'a self, other: &'a HashSet<T, S, A>) -> Difference<'a, T, S, A> {
         Difference::new(self.iter(), other)
     }
 
@@ -368,8 +371,8 @@ where
     /// ```
     pub fn symmetric_difference<'a>(
         &'a self,
-        other: &'a HashSet<T, S>,
-    ) -> SymmetricDifference<'a, T, S> {
+        other: &'a HashSet<T, S, A>,
+    ) -> SymmetricDifference<'a, T, S, A> {
         SymmetricDifference::new(self.difference(other).chain(other.difference(self)))
     }
 
@@ -384,7 +387,7 @@ where
     /// both.sort();
     /// assert_eq!(both, [2, 3]);
     /// ```
-    pub fn intersection<'a>(&'a self, other: &'a HashSet<T, S>) -> Intersection<'a, T, S> {
+    pub fn intersection<'a>(&'a self, other: &'a HashSet<T, S, A>) -> Intersection<'a, T, S, A> {
         let (small, large) = if self.len() <= other.len() {
             (self, other)
         } else {
@@ -404,7 +407,7 @@ where
     /// all.sort();
     /// assert_eq!(all, [1, 2, 3, 4]);
     /// ```
-    pub fn union<'a>(&'a self, other: &'a HashSet<T, S>) -> Union<'a, T, S> {
+    pub fn union<'a>(&'a self, other: &'a HashSet<T, S, A>) -> Union<'a, T, S, A> {
         let (large, small) = if self.len() >= other.len() {
             (self, other)
         } else {
@@ -608,7 +611,7 @@ where
     /// b.insert(1);
     /// assert!(!a.is_disjoint(&b));
     /// ```
-    pub fn is_disjoint(&self, other: &HashSet<T, S>) -> bool {
+    pub fn is_disjoint(&self, other: &HashSet<T, S, A>) -> bool {
         let (small, large) = if self.len() <= other.len() {
             (self, other)
         } else {
@@ -630,7 +633,7 @@ where
     /// set.insert(4);
     /// assert!(!set.is_subset(&sup));
     /// ```
-    pub fn is_subset(&self, other: &HashSet<T, S>) -> bool {
+    pub fn is_subset(&self, other: &HashSet<T, S, A>) -> bool {
         self.len() <= other.len() && self.iter().all(|v| other.contains(v))
     }
 
@@ -648,7 +651,7 @@ where
     /// set.insert(2);
     /// assert!(set.is_superset(&sub));
     /// ```
-    pub fn is_superset(&self, other: &HashSet<T, S>) -> bool {
+    pub fn is_superset(&self, other: &HashSet<T, S, A>) -> bool {
         other.is_subset(self)
     }
 
@@ -672,7 +675,7 @@ where
 /// A value's position in the table, or a free slot prepared for it.
 type Found<T> = Result<Position<T, ()>, InsertSlot<T, ()>>;
 
-impl<T, S: Default> Default for HashSet<T, S> {
+impl<T, S: Default, A: Allocator + Default> Default for HashSet<T, S, A> {
     /// An empty set with `S::default()`, which it may renew when emptied (see [`crate::hash`]).
     fn default() -> Self {
         HashSet {
@@ -681,7 +684,7 @@ impl<T, S: Default> Default for HashSet<T, S> {
     }
 }
 
-impl<T: Clone, S: Clone> Clone for HashSet<T, S> {
+impl<T: Clone, S: Clone, A: Allocator + Clone> Clone for HashSet<T, S, A> {
     /// Clones the set structure for structure (see `HashMap::clone`); hashes nothing.
     fn clone(&self) -> Self {
         HashSet {
@@ -690,13 +693,13 @@ impl<T: Clone, S: Clone> Clone for HashSet<T, S> {
     }
 }
 
-impl<T: fmt::Debug, S> fmt::Debug for HashSet<T, S> {
+impl<T: fmt::Debug, S, A: Allocator> fmt::Debug for HashSet<T, S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter()).finish()
     }
 }
 
-impl<T, S> PartialEq for HashSet<T, S>
+impl<T, S, A: Allocator> PartialEq for HashSet<T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
@@ -706,9 +709,9 @@ where
     }
 }
 
-impl<T: Eq + Hash, S: BuildHasher> Eq for HashSet<T, S> {}
+impl<T: Eq + Hash, S: BuildHasher, A: Allocator> Eq for HashSet<T, S, A> {}
 
-impl<T, S> From<HashMap<T, (), S>> for HashSet<T, S> {
+impl<T, S, A: Allocator> From<HashMap<T, (), S, A>> for HashSet<T, S, A> {
     /// Wraps a map of keys to `()` as a set, without moving anything.
     ///
     /// ```
@@ -716,15 +719,16 @@ impl<T, S> From<HashMap<T, (), S>> for HashSet<T, S> {
     /// let set: gomap::HashSet<_> = map.into();
     /// assert!(set.contains(&2));
     /// ```
-    fn from(map: HashMap<T, (), S>) -> Self {
+    fn from(map: HashMap<T, (), S, A>) -> Self {
         HashSet { map }
     }
 }
 
-impl<T, S> FromIterator<T> for HashSet<T, S>
+impl<T, S, A> FromIterator<T> for HashSet<T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher + Default,
+    A: Allocator + Default,
 {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         let mut set = HashSet::default();
@@ -744,7 +748,7 @@ impl<T: Eq + Hash, const N: usize> From<[T; N]> for HashSet<T, DefaultHashBuilde
     }
 }
 
-impl<T, S> Extend<T> for HashSet<T, S>
+impl<T, S, A: Allocator> Extend<T> for HashSet<T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
@@ -754,7 +758,7 @@ where
     }
 }
 
-impl<'a, T, S> Extend<&'a T> for HashSet<T, S>
+impl<'a, T, S, A: Allocator> Extend<&'a T> for HashSet<T, S, A>
 where
     T: 'a + Eq + Hash + Copy,
     S: BuildHasher,
@@ -764,7 +768,7 @@ where
     }
 }
 
-impl<'a, T, S> IntoIterator for &'a HashSet<T, S> {
+impl<'a, T, S, A: Allocator> IntoIterator for &'a HashSet<T, S, A> {
     type Item = &'a T;
     type IntoIter = Iter<'a, T>;
 
@@ -773,9 +777,9 @@ impl<'a, T, S> IntoIterator for &'a HashSet<T, S> {
     }
 }
 
-impl<T, S> IntoIterator for HashSet<T, S> {
+impl<T, S, A: Allocator> IntoIterator for HashSet<T, S, A> {
     type Item = T;
-    type IntoIter = IntoIter<T>;
+    type IntoIter = IntoIter<T, A>;
 
     /// Consumes the set into an iterator over its values, in arbitrary order; values not
     /// yielded are dropped with the iterator.
@@ -786,7 +790,7 @@ impl<T, S> IntoIterator for HashSet<T, S> {
     /// v.sort();
     /// assert_eq!(v, ["a", "b"]);
     /// ```
-    fn into_iter(self) -> IntoIter<T> {
+    fn into_iter(self) -> IntoIter<T, A> {
         IntoIter::new(self.map.into_keys())
     }
 }

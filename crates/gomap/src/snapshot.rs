@@ -75,7 +75,9 @@ impl Chain {
 }
 
 impl Snapshot {
-    pub(crate) fn of<K, V>(table: &RawTable<K, V>) -> Snapshot {
+    pub(crate) fn of<K, V, A: allocator_api2::alloc::Allocator>(
+        table: &RawTable<K, V, A>,
+    ) -> Snapshot {
         let mut snap = Snapshot {
             log2_buckets: table.log2_buckets(),
             ..Snapshot::default()

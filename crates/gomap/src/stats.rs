@@ -67,7 +67,9 @@ impl Stats {
         }
     }
 
-    pub(crate) fn of<K, V>(table: &RawTable<K, V>) -> Stats {
+    pub(crate) fn of<K, V, A: allocator_api2::alloc::Allocator>(
+        table: &RawTable<K, V, A>,
+    ) -> Stats {
         let mut stats = Stats {
             len: table.len(),
             capacity: table.capacity(),

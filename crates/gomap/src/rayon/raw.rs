@@ -15,6 +15,8 @@ use core::marker::PhantomData;
 
 use ::rayon::iter::plumbing::{bridge_unindexed, Folder, UnindexedConsumer, UnindexedProducer};
 
+use allocator_api2::alloc::Global;
+
 use crate::table::{drop_remaining, Position, RawIter, RawTable};
 
 /// How a producer turns a live position into an item.
@@ -69,8 +71,9 @@ impl<K, V> Access<K, V> for Owned<K, V> {
 
     #[inline]
     unsafe fn get(pos: Position<K, V>) -> Self::Item {
-        // SAFETY: forwarded; the caller gives the slot up.
-        unsafe { pos.take() }
+        // SAFETY: forwarded; the caller gives the slot up. The parallel iterators serve maps in
+        // the global allocator only.
+        unsafe { pos.take(&Global) }
     }
 }
 
@@ -103,7 +106,7 @@ impl<K, V, A: Access<K, V>> Drop for ChainProducer<K, V, A> {
         if A::OWNED {
             // SAFETY: an owned producer alone holds the entries of its range; those it yielded
             // were moved out, the rest are live and dropped here once.
-            unsafe { drop_remaining(&mut self.iter) };
+            unsafe { drop_remaining(&mut self.iter, &Global) };
         }
     }
 }

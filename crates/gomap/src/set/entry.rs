@@ -4,6 +4,8 @@
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+use allocator_api2::alloc::{Allocator, Global};
+
 use super::HashSet;
 use crate::entry as map;
 
@@ -23,25 +25,25 @@ use crate::entry as map;
 /// }
 /// assert_eq!(set.len(), 2);
 /// ```
-pub enum Entry<'a, T, S> {
+pub enum Entry<'a, T, S, A: Allocator = Global> {
     /// An equal value is in the set.
-    Occupied(OccupiedEntry<'a, T, S>),
+    Occupied(OccupiedEntry<'a, T, S, A>),
     /// No equal value is in the set.
-    Vacant(VacantEntry<'a, T, S>),
+    Vacant(VacantEntry<'a, T, S, A>),
 }
 
 /// A view into a value that is present. Part of [`Entry`].
-pub struct OccupiedEntry<'a, T, S> {
-    inner: map::OccupiedEntry<'a, T, (), S>,
+pub struct OccupiedEntry<'a, T, S, A: Allocator = Global> {
+    inner: map::OccupiedEntry<'a, T, (), S, A>,
 }
 
 /// A view into an absent value: it holds the value, and a free slot prepared for it. Part of
 /// [`Entry`].
-pub struct VacantEntry<'a, T, S> {
-    inner: map::VacantEntry<'a, T, (), S>,
+pub struct VacantEntry<'a, T, S, A: Allocator = Global> {
+    inner: map::VacantEntry<'a, T, (), S, A>,
 }
 
-impl<T, S> HashSet<T, S>
+impl<T, S, A: Allocator> HashSet<T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
@@ -61,7 +63,7 @@ where
     /// }
     /// assert!(set.is_empty());
     /// ```
-    pub fn entry(&mut self, value: T) -> Entry<'_, T, S> {
+    pub fn entry(&mut self, value: T) -> Entry<'_, T, S, A> {
         match self.map.entry(value) {
             map::Entry::Occupied(inner) => Entry::Occupied(OccupiedEntry { inner }),
             map::Entry::Vacant(inner) => Entry::Vacant(VacantEntry { inner }),
@@ -69,7 +71,7 @@ where
     }
 }
 
-impl<'a, T, S> Entry<'a, T, S>
+impl<'a, T, S, A: Allocator> Entry<'a, T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
@@ -82,7 +84,7 @@ where
     /// let e = set.entry("horseyland").insert();
     /// assert_eq!(e.get(), &"horseyland");
     /// ```
-    pub fn insert(self) -> OccupiedEntry<'a, T, S> {
+    pub fn insert(self) -> OccupiedEntry<'a, T, S, A> {
         match self {
             Entry::Occupied(e) => e,
             Entry::Vacant(e) => e.insert(),
@@ -117,7 +119,7 @@ where
     }
 }
 
-impl<T, S> OccupiedEntry<'_, T, S> {
+impl<T, S, A: Allocator> OccupiedEntry<'_, T, S, A> {
     /// The stored value (not the one given to `entry`, which was dropped). **O(1)**.
     ///
     /// ```
@@ -148,7 +150,7 @@ impl<T, S> OccupiedEntry<'_, T, S> {
     }
 }
 
-impl<'a, T, S> VacantEntry<'a, T, S> {
+impl<'a, T, S, A: Allocator> VacantEntry<'a, T, S, A> {
     /// The value that would be inserted. **O(1)**.
     ///
     /// ```
@@ -190,14 +192,14 @@ impl<'a, T, S> VacantEntry<'a, T, S> {
     /// }
     /// assert!(set.contains("poneyland"));
     /// ```
-    pub fn insert(self) -> OccupiedEntry<'a, T, S> {
+    pub fn insert(self) -> OccupiedEntry<'a, T, S, A> {
         OccupiedEntry {
             inner: self.inner.insert_entry(()),
         }
     }
 }
 
-impl<T: fmt::Debug, S> fmt::Debug for Entry<'_, T, S> {
+impl<T: fmt::Debug, S, A: Allocator> fmt::Debug for Entry<'_, T, S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Entry::Occupied(e) => f.debug_tuple("Entry").field(e).finish(),
@@ -206,13 +208,13 @@ impl<T: fmt::Debug, S> fmt::Debug for Entry<'_, T, S> {
     }
 }
 
-impl<T: fmt::Debug, S> fmt::Debug for OccupiedEntry<'_, T, S> {
+impl<T: fmt::Debug, S, A: Allocator> fmt::Debug for OccupiedEntry<'_, T, S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("OccupiedEntry").field(self.get()).finish()
     }
 }
 
-impl<T: fmt::Debug, S> fmt::Debug for VacantEntry<'_, T, S> {
+impl<T: fmt::Debug, S, A: Allocator> fmt::Debug for VacantEntry<'_, T, S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("VacantEntry").field(self.get()).finish()
     }

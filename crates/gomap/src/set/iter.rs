@@ -4,6 +4,8 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::iter::{Chain, FusedIterator};
 
+use allocator_api2::alloc::{Allocator, Global};
+
 use crate::iter::{Drain as MapDrain, IntoKeys, Keys};
 use crate::table::{RawIter, RawTable};
 use crate::HashSet;
@@ -61,17 +63,17 @@ impl<T: fmt::Debug> fmt::Debug for Iter<'_, T> {
 
 /// An owning iterator over the values of a [`HashSet`], from `HashSet::into_iter`. Values it
 /// does not yield are dropped with it.
-pub struct IntoIter<T> {
-    inner: IntoKeys<T, ()>,
+pub struct IntoIter<T, A: Allocator = Global> {
+    inner: IntoKeys<T, (), A>,
 }
 
-impl<T> IntoIter<T> {
-    pub(super) fn new(inner: IntoKeys<T, ()>) -> Self {
+impl<T, A: Allocator> IntoIter<T, A> {
+    pub(super) fn new(inner: IntoKeys<T, (), A>) -> Self {
         IntoIter { inner }
     }
 }
 
-impl<T> Iterator for IntoIter<T> {
+impl<T, A: Allocator> Iterator for IntoIter<T, A> {
     type Item = T;
 
     #[inline]
@@ -85,10 +87,10 @@ impl<T> Iterator for IntoIter<T> {
     }
 }
 
-impl<T> ExactSizeIterator for IntoIter<T> {}
-impl<T> FusedIterator for IntoIter<T> {}
+impl<T, A: Allocator> ExactSizeIterator for IntoIter<T, A> {}
+impl<T, A: Allocator> FusedIterator for IntoIter<T, A> {}
 
-impl<T> Default for IntoIter<T> {
+impl<T, A: Allocator + Default> Default for IntoIter<T, A> {
     /// An iterator that yields nothing.
     fn default() -> Self {
         IntoIter {
@@ -97,7 +99,7 @@ impl<T> Default for IntoIter<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for IntoIter<T> {
+impl<T: fmt::Debug, A: Allocator> fmt::Debug for IntoIter<T, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
             .entries(self.inner.inner.iter().map(|(k, ())| k))
@@ -109,17 +111,17 @@ impl<T: fmt::Debug> fmt::Debug for IntoIter<T> {
 ///
 /// The set is empty (with its capacity) once the iterator is dropped; values it did not yield
 /// are dropped with it.
-pub struct Drain<'a, T> {
-    inner: MapDrain<'a, T, ()>,
+pub struct Drain<'a, T, A: Allocator = Global> {
+    inner: MapDrain<'a, T, (), A>,
 }
 
-impl<'a, T> Drain<'a, T> {
-    pub(super) fn new(inner: MapDrain<'a, T, ()>) -> Self {
+impl<'a, T, A: Allocator> Drain<'a, T, A> {
+    pub(super) fn new(inner: MapDrain<'a, T, (), A>) -> Self {
         Drain { inner }
     }
 }
 
-impl<T> Iterator for Drain<'_, T> {
+impl<T, A: Allocator> Iterator for Drain<'_, T, A> {
     type Item = T;
 
     #[inline]
@@ -133,10 +135,10 @@ impl<T> Iterator for Drain<'_, T> {
     }
 }
 
-impl<T> ExactSizeIterator for Drain<'_, T> {}
-impl<T> FusedIterator for Drain<'_, T> {}
+impl<T, A: Allocator> ExactSizeIterator for Drain<'_, T, A> {}
+impl<T, A: Allocator> FusedIterator for Drain<'_, T, A> {}
 
-impl<T: fmt::Debug> fmt::Debug for Drain<'_, T> {
+impl<T: fmt::Debug, A: Allocator> fmt::Debug for Drain<'_, T, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
             .entries(self.inner.iter().map(|(k, ())| k))
@@ -147,20 +149,20 @@ impl<T: fmt::Debug> fmt::Debug for Drain<'_, T> {
 /// An iterator that removes and yields the values matching a predicate, from
 /// [`HashSet::extract_if`]. Values it does not reach stay in the set.
 #[must_use = "extract_if does nothing unless the iterator is used"]
-pub struct ExtractIf<'a, T, F> {
-    table: &'a mut RawTable<T, ()>,
+pub struct ExtractIf<'a, T, F, A: Allocator = Global> {
+    table: &'a mut RawTable<T, (), A>,
     raw: RawIter<T, ()>,
     pred: F,
 }
 
-impl<'a, T, F> ExtractIf<'a, T, F> {
-    pub(super) fn new(table: &'a mut RawTable<T, ()>, pred: F) -> Self {
+impl<'a, T, F, A: Allocator> ExtractIf<'a, T, F, A> {
+    pub(super) fn new(table: &'a mut RawTable<T, (), A>, pred: F) -> Self {
         let raw = table.raw_iter();
         ExtractIf { table, raw, pred }
     }
 }
 
-impl<T, F> Iterator for ExtractIf<'_, T, F>
+impl<T, F, A: Allocator> Iterator for ExtractIf<'_, T, F, A>
 where
     F: FnMut(&T) -> bool,
 {
@@ -185,9 +187,9 @@ where
     }
 }
 
-impl<T, F> FusedIterator for ExtractIf<'_, T, F> where F: FnMut(&T) -> bool {}
+impl<T, F, A: Allocator> FusedIterator for ExtractIf<'_, T, F, A> where F: FnMut(&T) -> bool {}
 
-impl<T, F> fmt::Debug for ExtractIf<'_, T, F> {
+impl<T, F, A: Allocator> fmt::Debug for ExtractIf<'_, T, F, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExtractIf").finish_non_exhaustive()
     }
@@ -195,18 +197,18 @@ impl<T, F> fmt::Debug for ExtractIf<'_, T, F> {
 
 /// A lazy iterator over the values in one set but not another, from
 /// [`HashSet::difference`].
-pub struct Difference<'a, T, S> {
+pub struct Difference<'a, T, S, A: Allocator = Global> {
     iter: Iter<'a, T>,
-    other: &'a HashSet<T, S>,
+    other: &'a HashSet<T, S, A>,
 }
 
-impl<'a, T, S> Difference<'a, T, S> {
-    pub(super) fn new(iter: Iter<'a, T>, other: &'a HashSet<T, S>) -> Self {
+impl<'a, T, S, A: Allocator> Difference<'a, T, S, A> {
+    pub(super) fn new(iter: Iter<'a, T>, other: &'a HashSet<T, S, A>) -> Self {
         Difference { iter, other }
     }
 }
 
-impl<'a, T, S> Iterator for Difference<'a, T, S>
+impl<'a, T, S, A: Allocator> Iterator for Difference<'a, T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
@@ -227,14 +229,14 @@ where
     }
 }
 
-impl<T, S> FusedIterator for Difference<'_, T, S>
+impl<T, S, A: Allocator> FusedIterator for Difference<'_, T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
 {
 }
 
-impl<T, S> Clone for Difference<'_, T, S> {
+impl<T, S, A: Allocator> Clone for Difference<'_, T, S, A> {
     fn clone(&self) -> Self {
         Difference {
             iter: self.iter.clone(),
@@ -243,7 +245,7 @@ impl<T, S> Clone for Difference<'_, T, S> {
     }
 }
 
-impl<T, S> fmt::Debug for Difference<'_, T, S>
+impl<T, S, A: Allocator> fmt::Debug for Difference<'_, T, S, A>
 where
     T: fmt::Debug + Eq + Hash,
     S: BuildHasher,
@@ -254,20 +256,20 @@ where
 }
 
 /// A lazy iterator over the values in both of two sets, from [`HashSet::intersection`].
-pub struct Intersection<'a, T, S> {
+pub struct Intersection<'a, T, S, A: Allocator = Global> {
     /// The smaller set's values.
     iter: Iter<'a, T>,
     /// The larger set.
-    other: &'a HashSet<T, S>,
+    other: &'a HashSet<T, S, A>,
 }
 
-impl<'a, T, S> Intersection<'a, T, S> {
-    pub(super) fn new(iter: Iter<'a, T>, other: &'a HashSet<T, S>) -> Self {
+impl<'a, T, S, A: Allocator> Intersection<'a, T, S, A> {
+    pub(super) fn new(iter: Iter<'a, T>, other: &'a HashSet<T, S, A>) -> Self {
         Intersection { iter, other }
     }
 }
 
-impl<'a, T, S> Iterator for Intersection<'a, T, S>
+impl<'a, T, S, A: Allocator> Iterator for Intersection<'a, T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
@@ -286,14 +288,14 @@ where
     }
 }
 
-impl<T, S> FusedIterator for Intersection<'_, T, S>
+impl<T, S, A: Allocator> FusedIterator for Intersection<'_, T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
 {
 }
 
-impl<T, S> Clone for Intersection<'_, T, S> {
+impl<T, S, A: Allocator> Clone for Intersection<'_, T, S, A> {
     fn clone(&self) -> Self {
         Intersection {
             iter: self.iter.clone(),
@@ -302,7 +304,7 @@ impl<T, S> Clone for Intersection<'_, T, S> {
     }
 }
 
-impl<T, S> fmt::Debug for Intersection<'_, T, S>
+impl<T, S, A: Allocator> fmt::Debug for Intersection<'_, T, S, A>
 where
     T: fmt::Debug + Eq + Hash,
     S: BuildHasher,
@@ -317,17 +319,17 @@ where
 macro_rules! chained_set_iter {
     ($(#[$doc:meta])* $name:ident: $first:ty, $second:ty) => {
         $(#[$doc])*
-        pub struct $name<'a, T, S> {
+        pub struct $name<'a, T, S, A: Allocator = Global> {
             iter: Chain<$first, $second>,
         }
 
-        impl<'a, T, S> $name<'a, T, S> {
+        impl<'a, T, S, A: Allocator> $name<'a, T, S, A> {
             pub(super) fn new(iter: Chain<$first, $second>) -> Self {
                 $name { iter }
             }
         }
 
-        impl<'a, T, S> Iterator for $name<'a, T, S>
+        impl<'a, T, S, A: Allocator> Iterator for $name<'a, T, S, A>
         where
             T: Eq + Hash,
             S: BuildHasher,
@@ -352,14 +354,14 @@ macro_rules! chained_set_iter {
             }
         }
 
-        impl<T, S> FusedIterator for $name<'_, T, S>
+        impl<T, S, A: Allocator> FusedIterator for $name<'_, T, S, A>
         where
             T: Eq + Hash,
             S: BuildHasher,
         {
         }
 
-        impl<T, S> Clone for $name<'_, T, S> {
+        impl<T, S, A: Allocator> Clone for $name<'_, T, S, A> {
             fn clone(&self) -> Self {
                 $name {
                     iter: self.iter.clone(),
@@ -367,7 +369,7 @@ macro_rules! chained_set_iter {
             }
         }
 
-        impl<T, S> fmt::Debug for $name<'_, T, S>
+        impl<T, S, A: Allocator> fmt::Debug for $name<'_, T, S, A>
         where
             T: fmt::Debug + Eq + Hash,
             S: BuildHasher,
@@ -382,10 +384,10 @@ macro_rules! chained_set_iter {
 chained_set_iter!(
     /// A lazy iterator over the values in exactly one of two sets, from
     /// [`HashSet::symmetric_difference`].
-    SymmetricDifference: Difference<'a, T, S>, Difference<'a, T, S>
+    SymmetricDifference: Difference<'a, T, S, A>, Difference<'a, T, S, A>
 );
 
 chained_set_iter!(
     /// A lazy iterator over the values in either of two sets, each once, from [`HashSet::union`].
-    Union: Iter<'a, T>, Difference<'a, T, S>
+    Union: Iter<'a, T>, Difference<'a, T, S, A>
 );

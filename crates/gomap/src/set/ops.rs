@@ -4,14 +4,17 @@
 use core::hash::{BuildHasher, Hash};
 use core::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, BitXor, BitXorAssign, Sub, SubAssign};
 
+use allocator_api2::alloc::Allocator;
+
 use super::HashSet;
 
-impl<T, S> BitOr<&HashSet<T, S>> for &HashSet<T, S>
+impl<T, S, A> BitOr<&HashSet<T, S, A>> for &HashSet<T, S, A>
 where
     T: Eq + Hash + Clone,
     S: BuildHasher + Default,
+    A: Allocator + Default,
 {
-    type Output = HashSet<T, S>;
+    type Output = HashSet<T, S, A>;
 
     /// Returns the union of `self` and `rhs` as a new set.
     ///
@@ -20,17 +23,18 @@ where
     /// let b = gomap::HashSet::from([3, 4, 5]);
     /// assert_eq!(&a | &b, gomap::HashSet::from([1, 2, 3, 4, 5]));
     /// ```
-    fn bitor(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
+    fn bitor(self, rhs: &HashSet<T, S, A>) -> HashSet<T, S, A> {
         self.union(rhs).cloned().collect()
     }
 }
 
-impl<T, S> BitAnd<&HashSet<T, S>> for &HashSet<T, S>
+impl<T, S, A> BitAnd<&HashSet<T, S, A>> for &HashSet<T, S, A>
 where
     T: Eq + Hash + Clone,
     S: BuildHasher + Default,
+    A: Allocator + Default,
 {
-    type Output = HashSet<T, S>;
+    type Output = HashSet<T, S, A>;
 
     /// Returns the intersection of `self` and `rhs` as a new set.
     ///
@@ -39,17 +43,18 @@ where
     /// let b = gomap::HashSet::from([2, 3, 4]);
     /// assert_eq!(&a & &b, gomap::HashSet::from([2, 3]));
     /// ```
-    fn bitand(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
+    fn bitand(self, rhs: &HashSet<T, S, A>) -> HashSet<T, S, A> {
         self.intersection(rhs).cloned().collect()
     }
 }
 
-impl<T, S> BitXor<&HashSet<T, S>> for &HashSet<T, S>
+impl<T, S, A> BitXor<&HashSet<T, S, A>> for &HashSet<T, S, A>
 where
     T: Eq + Hash + Clone,
     S: BuildHasher + Default,
+    A: Allocator + Default,
 {
-    type Output = HashSet<T, S>;
+    type Output = HashSet<T, S, A>;
 
     /// Returns the symmetric difference of `self` and `rhs` as a new set.
     ///
@@ -58,17 +63,18 @@ where
     /// let b = gomap::HashSet::from([3, 4, 5]);
     /// assert_eq!(&a ^ &b, gomap::HashSet::from([1, 2, 4, 5]));
     /// ```
-    fn bitxor(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
+    fn bitxor(self, rhs: &HashSet<T, S, A>) -> HashSet<T, S, A> {
         self.symmetric_difference(rhs).cloned().collect()
     }
 }
 
-impl<T, S> Sub<&HashSet<T, S>> for &HashSet<T, S>
+impl<T, S, A> Sub<&HashSet<T, S, A>> for &HashSet<T, S, A>
 where
     T: Eq + Hash + Clone,
     S: BuildHasher + Default,
+    A: Allocator + Default,
 {
-    type Output = HashSet<T, S>;
+    type Output = HashSet<T, S, A>;
 
     /// Returns the difference of `self` and `rhs` as a new set.
     ///
@@ -77,15 +83,16 @@ where
     /// let b = gomap::HashSet::from([3, 4, 5]);
     /// assert_eq!(&a - &b, gomap::HashSet::from([1, 2]));
     /// ```
-    fn sub(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
+    fn sub(self, rhs: &HashSet<T, S, A>) -> HashSet<T, S, A> {
         self.difference(rhs).cloned().collect()
     }
 }
 
-impl<T, S> BitOrAssign<&HashSet<T, S>> for HashSet<T, S>
+impl<T, S, A> BitOrAssign<&HashSet<T, S, A>> for HashSet<T, S, A>
 where
     T: Eq + Hash + Clone,
     S: BuildHasher,
+    A: Allocator,
 {
     /// Adds the values of `rhs` that `self` lacks (cloning them): `self` becomes the union.
     /// **O(rhs.len())** on average.
@@ -95,7 +102,7 @@ where
     /// a |= &gomap::HashSet::from([3, 4, 5]);
     /// assert_eq!(a, gomap::HashSet::from([1, 2, 3, 4, 5]));
     /// ```
-    fn bitor_assign(&mut self, rhs: &HashSet<T, S>) {
+    fn bitor_assign(&mut self, rhs: &HashSet<T, S, A>) {
         for value in rhs {
             if !self.contains(value) {
                 self.insert(value.clone());
@@ -104,10 +111,11 @@ where
     }
 }
 
-impl<T, S> BitAndAssign<&HashSet<T, S>> for HashSet<T, S>
+impl<T, S, A> BitAndAssign<&HashSet<T, S, A>> for HashSet<T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
+    A: Allocator,
 {
     /// Removes the values that `rhs` lacks: `self` becomes the intersection.
     /// **O(self's capacity)**.
@@ -117,15 +125,16 @@ where
     /// a &= &gomap::HashSet::from([2, 3, 4]);
     /// assert_eq!(a, gomap::HashSet::from([2, 3]));
     /// ```
-    fn bitand_assign(&mut self, rhs: &HashSet<T, S>) {
+    fn bitand_assign(&mut self, rhs: &HashSet<T, S, A>) {
         self.retain(|value| rhs.contains(value));
     }
 }
 
-impl<T, S> BitXorAssign<&HashSet<T, S>> for HashSet<T, S>
+impl<T, S, A> BitXorAssign<&HashSet<T, S, A>> for HashSet<T, S, A>
 where
     T: Eq + Hash + Clone,
     S: BuildHasher,
+    A: Allocator,
 {
     /// Removes the values `rhs` also holds and adds (clones of) those it holds alone: `self`
     /// becomes the symmetric difference. **O(rhs.len())** on average.
@@ -135,7 +144,7 @@ where
     /// a ^= &gomap::HashSet::from([3, 4, 5]);
     /// assert_eq!(a, gomap::HashSet::from([1, 2, 4, 5]));
     /// ```
-    fn bitxor_assign(&mut self, rhs: &HashSet<T, S>) {
+    fn bitxor_assign(&mut self, rhs: &HashSet<T, S, A>) {
         for value in rhs {
             if !self.remove(value) {
                 self.insert(value.clone());
@@ -144,10 +153,11 @@ where
     }
 }
 
-impl<T, S> SubAssign<&HashSet<T, S>> for HashSet<T, S>
+impl<T, S, A> SubAssign<&HashSet<T, S, A>> for HashSet<T, S, A>
 where
     T: Eq + Hash,
     S: BuildHasher,
+    A: Allocator,
 {
     /// Removes the values `rhs` holds: `self` becomes the difference. **O(min(rhs.len(),
     /// self's capacity))**: it removes `rhs`'s values one by one when `rhs` is the smaller set,
@@ -158,7 +168,7 @@ where
     /// a -= &gomap::HashSet::from([3, 4, 5]);
     /// assert_eq!(a, gomap::HashSet::from([1, 2]));
     /// ```
-    fn sub_assign(&mut self, rhs: &HashSet<T, S>) {
+    fn sub_assign(&mut self, rhs: &HashSet<T, S, A>) {
         if rhs.len() < self.len() {
             for value in rhs {
                 self.remove(value);

@@ -24,7 +24,7 @@ impl<K, V> Clone for Pending<K, V> {
 }
 impl<K, V> Copy for Pending<K, V> {}
 
-impl<K, V> RawTable<K, V> {
+impl<K, V, A: allocator_api2::alloc::Allocator> RawTable<K, V, A> {
     /// Starts a lookup of `hash`: finds its chain head and prefetches its tags.
     #[inline(always)]
     pub(crate) fn batch_start(&self, hash: u64) -> Pending<K, V> {

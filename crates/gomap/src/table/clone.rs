@@ -7,36 +7,49 @@
 //! counting the entries cloned so far. If a `Clone` panics, the partial clone is a valid table
 //! holding exactly those entries, and dropping it drops each once.
 
-use super::{bucket_count_checked, Growth, RawTable, Side};
+use allocator_api2::alloc::Allocator;
+
+use super::{bucket_count_checked, RawTable, Side};
 use crate::alloc::{alloc_array, spares, take_block, RawArray};
 use crate::bucket::{Bucket, BUCKET_SLOTS, EVACUATED_EMPTY, MIN_TOPHASH};
 use crate::group::match_live;
 
-impl<K, V> RawTable<K, V> {
-    /// A copy of this table with every entry cloned by `clone`.
-    pub(crate) fn clone_with(&self, mut clone: impl FnMut(&K, &V) -> (K, V)) -> Self {
-        let mut out = Self::new();
+impl<K, V, A: Allocator> RawTable<K, V, A> {
+    /// A copy of this table in allocator `alloc`, with every entry cloned by `clone`.
+    pub(crate) fn clone_with<B: Allocator>(
+        &self,
+        alloc: B,
+        mut clone: impl FnMut(&K, &V) -> (K, V),
+    ) -> RawTable<K, V, B> {
+        let mut out = RawTable::new_in(alloc);
         if !self.is_allocated() {
             return out;
         }
-        let alloc_like = |arr: RawArray, b: u8| {
+        let alloc_like = |out: &RawTable<K, V, B>, arr: RawArray, b: u8| {
             let n = bucket_count_checked(b).expect("the original has this many buckets");
             // SAFETY: `arr` is a live array of this table.
             let spares = unsafe { spares(arr) };
-            alloc_array(&Self::SHAPE, n, spares, true).unwrap_or_else(|e| e.handle())
+            alloc_array(&out.alloc, &Self::SHAPE, n, spares, true).unwrap_or_else(|e| e.handle())
         };
-        out.install(alloc_like(self.current(), self.b()), self.b());
+        let cur = alloc_like(&out, self.current(), self.b());
+        out.install(cur, self.b());
         let from = self.arrays();
         if let Some(g) = &self.growth {
-            let mut h = Growth::new();
-            if from.growing() {
-                h.old = alloc_like(g.old, g.old_b);
-                h.old_b = g.old_b;
-                h.nevacuate = g.nevacuate;
-            }
-            h.pending_shrink = g.pending_shrink;
-            if h.in_use() {
-                out.growth = Some(h);
+            // Only the parts a clone keeps: the old array and a queued shrink (a retiring array
+            // holds no entries and is not cloned).
+            if from.growing() || g.pending_shrink.is_some() {
+                let old = if from.growing() {
+                    alloc_like(&out, g.old, g.old_b)
+                } else {
+                    RawArray::NULL
+                };
+                let h = out.growth_mut();
+                if from.growing() {
+                    h.old = old;
+                    h.old_b = g.old_b;
+                    h.nevacuate = g.nevacuate;
+                }
+                h.pending_shrink = g.pending_shrink;
             }
         }
         let to = out.arrays();
@@ -98,7 +111,7 @@ impl<K, V> RawTable<K, V> {
                 let word = src.tag_word();
                 for s in match_live(word) {
                     let (k, v) = clone(&*src.key(s), &*src.value(s));
-                    dst.write(s, src.tag(s), k, v);
+                    dst.write(s, src.tag(s), k, v, &self.alloc);
                     self.len += 1;
                 }
                 // Empty marks (EMPTY_ONE vs EMPTY_REST) are copied too, for an identical layout.
@@ -112,7 +125,7 @@ impl<K, V> RawTable<K, V> {
                 if src.is_null() {
                     return;
                 }
-                let next = Bucket::block(take_block(&Self::SHAPE, arr));
+                let next = Bucket::block(take_block(&self.alloc, &Self::SHAPE, arr));
                 dst.set_overflow(next);
                 dst = next;
             }

@@ -37,12 +37,16 @@
 //! ~58 instructions per moved entry, most of them the hasher call and the branch-free choice of
 //! destination.)
 
+use core::alloc::Layout as AllocLayout;
 use core::mem::{self, ManuallyDrop};
+use core::ptr::{self, NonNull};
+
+use allocator_api2::alloc::{handle_alloc_error, Allocator};
 
 use super::{bucket_count_checked, Growth, RawTable};
 use crate::alloc::{
-    alloc_array, ensure_blocks, forget_overflow, free_array, give_back_block, noverflow,
-    overflow_regions, release_floor, release_pages, spares_for, RawArray,
+    alloc_array, ensure_blocks, forget_overflow, free_array, give_back_block, may_release,
+    noverflow, overflow_regions, release_floor, release_pages, spares_for, RawArray,
 };
 use crate::bucket::{
     is_evacuated, Bucket, Layout, BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y,
@@ -65,7 +69,7 @@ const MIN_RELEASE: usize = 1 << 20;
 /// The hasher as the growth code takes it.
 pub(crate) type DynHasher<'a, K> = &'a dyn Fn(&K) -> u64;
 
-impl<K, V> RawTable<K, V> {
+impl<K, V, A: Allocator> RawTable<K, V, A> {
     fn g(&self) -> &Growth {
         self.growth.as_ref().expect("growth state")
     }
@@ -120,12 +124,18 @@ impl<K, V> RawTable<K, V> {
         debug_assert!(!self.is_growing() && self.is_allocated());
         debug_assert!(new_b.abs_diff(self.b()) <= MAX_STEP);
         let spares = spares_for(new_b, load);
-        let new = alloc_array(&Self::SHAPE, bucket_count_checked(new_b)?, spares, false)?;
+        let new = alloc_array(
+            &self.alloc,
+            &Self::SHAPE,
+            bucket_count_checked(new_b)?,
+            spares,
+            false,
+        )?;
         let old = self.current();
         let old_b = self.b();
         // A grow right after another (reserve, shrink): no time left to spread the release.
         self.free_retiring();
-        let g = self.growth.get_or_insert_with(Growth::new);
+        let g = self.growth_mut();
         g.old = old;
         g.old_b = old_b;
         g.nevacuate = 0;
@@ -299,7 +309,7 @@ impl<K, V> RawTable<K, V> {
                     // Every slot that moved nothing is EVACUATED_EMPTY; one store for the word.
                     let moved = (generic::match_live(word).0 >> 7).wrapping_mul(0xff);
                     marks |= !moved & u64::from_ne_bytes([EVACUATED_EMPTY; 8]);
-                    guard.log.push(word);
+                    guard.log.push(word, &guard.table.alloc);
                     bucket.set_tag_word(marks);
                     bucket = bucket.overflow();
                 }
@@ -348,13 +358,13 @@ impl<K, V> RawTable<K, V> {
         g.released = 0;
         // SAFETY: as above.
         let bytes = unsafe { crate::alloc::array_bytes(&Self::SHAPE, old, old_n) };
-        if bytes >= MIN_RELEASE && g.retiring.is_null() {
+        if bytes >= MIN_RELEASE && g.retiring.is_null() && may_release::<A>() {
             g.retiring = old;
             g.retiring_n = old_n;
             g.retired_bytes = 0;
         } else {
             // SAFETY: every unit has moved: nothing points into the old array any more.
-            unsafe { free_array(&Self::SHAPE, old, old_n) };
+            unsafe { free_array(&self.alloc, &Self::SHAPE, old, old_n) };
         }
     }
 
@@ -391,6 +401,9 @@ impl<K, V> RawTable<K, V> {
     /// freeing the array at the end of the grow does not stall (see `alloc::release_pages`).
     /// Nothing reads an old head below `nevacuate` (see `Arrays::old_moved`).
     fn release_evacuated(&mut self) {
+        if !may_release::<A>() {
+            return;
+        }
         let per_bucket = 16 + Layout::<K, V>::SLOTS_SIZE;
         let old_count = self.old_count();
         if old_count.saturating_mul(per_bucket) < MIN_RELEASE {
@@ -467,9 +480,9 @@ impl<K, V> RawTable<K, V> {
         bucket_count_checked(new_b)?;
         if self.len == 0 {
             // Nothing to move: replace the storage outright.
-            let fresh = Self::try_with_capacity(need)?;
+            let (arr, b) = self.alloc_for(need)?;
             self.free_storage();
-            *self = fresh;
+            self.install(arr, b);
             return Ok(());
         }
         if let Some(g) = &mut self.growth {
@@ -494,7 +507,7 @@ impl<K, V> RawTable<K, V> {
         }
         let want = spares_for(self.b(), Some(need)).saturating_sub(self.noverflow());
         // SAFETY: the current array is allocated (checked by the callers).
-        unsafe { ensure_blocks(&Self::SHAPE, self.current(), want) }
+        unsafe { ensure_blocks(&self.alloc, &Self::SHAPE, self.current(), want) }
     }
 
     /// Shrinks the array as far as `min_capacity` (and the entries) allow, in incremental steps
@@ -516,7 +529,7 @@ impl<K, V> RawTable<K, V> {
         if !self.is_allocated() || new_b >= heading_for {
             return;
         }
-        self.growth.get_or_insert_with(Growth::new).pending_shrink = Some(new_b);
+        self.growth_mut().pending_shrink = Some(new_b);
         if !self.is_growing() {
             self.continue_shrink();
         }
@@ -532,33 +545,60 @@ impl<K, V> RawTable<K, V> {
         hasher: DynHasher<'_, K>,
     ) -> Result<(), TryReserveError> {
         debug_assert!(!self.is_growing() && !over_load_factor(self.len, new_b));
-        let mut fresh = ManuallyDrop::new(Self::new());
         let spares = spares_for(new_b, Some(need));
-        let arr = alloc_array(&Self::SHAPE, bucket_count_checked(new_b)?, spares, true)?;
-        fresh.install(arr, new_b);
-        struct FreeOnUnwind<'a, K, V>(&'a mut RawTable<K, V>);
-        impl<K, V> Drop for FreeOnUnwind<'_, K, V> {
+        let arr = alloc_array(
+            &self.alloc,
+            &Self::SHAPE,
+            bucket_count_checked(new_b)?,
+            spares,
+            true,
+        )?;
+        // The old storage moves out (the allocator stays); the fresh array is built in `self`.
+        let entries = self.raw_iter();
+        let len = self.len;
+        let old = self.take_core();
+        self.install(arr, new_b);
+        struct Restore<'a, K, V, A: Allocator> {
+            table: &'a mut RawTable<K, V, A>,
+            old: Option<super::Core<K, V>>,
+        }
+        impl<K, V, A: Allocator> Drop for Restore<'_, K, V, A> {
             fn drop(&mut self) {
-                // The entries are bit copies owned by the original table: free memory only.
-                self.0.free_storage();
+                // Unwinding: the fresh array holds bit copies owned by the old storage; free its
+                // memory only, and put the old storage back.
+                self.table.free_storage();
+                if let Some(old) = self.old.take() {
+                    // SAFETY: taken from this table, which owns nothing after `free_storage`.
+                    unsafe { self.table.put_core(old) };
+                }
             }
         }
-        let guard = FreeOnUnwind(&mut *fresh);
-        for pos in self.raw_iter() {
-            // SAFETY: `pos` is live in `self`; the copy in `fresh` is never dropped unless it
-            // becomes the only one (below).
+        let guard = Restore {
+            table: self,
+            old: Some(old),
+        };
+        for pos in entries {
+            // SAFETY: `pos` is live in the old storage; the copy in the fresh array is never
+            // dropped unless it becomes the only one (below).
             unsafe {
                 let hash = hasher(&*pos.key());
-                let head = guard.0.head_for(hash);
-                let (bucket, index) = guard.0.append_slot(head);
+                let head = guard.table.head_for(hash);
+                let (bucket, index) = guard.table.append_slot(head);
                 bucket.copy_from(index, pos.bucket, pos.index);
             }
         }
-        mem::forget(guard);
-        fresh.len = self.len;
-        // The entries now live in `fresh`: release the old storage without dropping them.
-        self.free_storage();
-        *self = ManuallyDrop::into_inner(fresh);
+        let mut guard = ManuallyDrop::new(guard);
+        let old = guard.old.take().expect("the old storage");
+        let table = &mut *guard.table;
+        table.len = len;
+        // The entries now live in the fresh array: free the old storage without dropping them.
+        let fresh = table.take_core();
+        // SAFETY: `old` and `fresh` were taken from this table, which owns nothing in between.
+        unsafe {
+            table.put_core(old);
+            table.free_storage();
+            table.put_core(fresh);
+        }
         Ok(())
     }
 
@@ -588,11 +628,15 @@ impl<K, V> RawTable<K, V> {
 }
 
 /// The original tag word of each source bucket an evacuation finished, in the order it visited
-/// them: 8 on the stack (a chain of 8 buckets), the rest on the heap (only long chains spill).
+/// them: 8 on the stack (a chain of 8 buckets), the rest in a buffer from the table's allocator
+/// (only long chains spill), which the owner frees with [`TagLog::free`].
 struct TagLog {
     inline: [u64; 8],
     len: usize,
-    spill: Vec<u64>,
+    /// `cap` words from the table's allocator (dangling when `cap == 0`); the first
+    /// `len - 8` are written.
+    spill: *mut u64,
+    cap: usize,
 }
 
 impl TagLog {
@@ -600,25 +644,67 @@ impl TagLog {
         TagLog {
             inline: [0; 8],
             len: 0,
-            spill: Vec::new(),
+            spill: ptr::null_mut(),
+            cap: 0,
         }
     }
 
     #[inline]
-    fn push(&mut self, word: u64) {
+    fn push<A: Allocator>(&mut self, word: u64, alloc: &A) {
         if self.len < self.inline.len() {
             self.inline[self.len] = word;
         } else {
-            self.spill.push(word);
+            let i = self.len - self.inline.len();
+            if i == self.cap {
+                self.grow(alloc);
+            }
+            // SAFETY: `i < cap` words of the spill buffer.
+            unsafe { self.spill.add(i).write(word) };
         }
         self.len += 1;
+    }
+
+    /// Doubles the spill buffer (at least 8 words). Aborts (`handle_alloc_error`) on failure.
+    #[cold]
+    fn grow<A: Allocator>(&mut self, alloc: &A) {
+        let cap = (self.cap * 2).max(8);
+        let layout = AllocLayout::array::<u64>(cap).expect("a chain shorter than memory");
+        let Ok(block) = alloc.allocate(layout) else {
+            handle_alloc_error(layout)
+        };
+        let spill = block.cast::<u64>().as_ptr();
+        // SAFETY: the old buffer holds `self.cap` written words and the new one has room for
+        // twice as many; the old one came from `alloc` with the layout freed here.
+        unsafe {
+            if self.cap > 0 {
+                ptr::copy_nonoverlapping(self.spill, spill, self.cap);
+                self.free(alloc);
+            }
+        }
+        self.spill = spill;
+        self.cap = cap;
+    }
+
+    /// Frees the spill buffer, if any.
+    ///
+    /// # Safety
+    /// `alloc` is the allocator `push` was given; the log is not read afterwards.
+    unsafe fn free<A: Allocator>(&mut self, alloc: &A) {
+        if self.cap > 0 {
+            let layout = AllocLayout::array::<u64>(self.cap).expect("allocated with it");
+            // SAFETY: allocated by `grow` with this layout and allocator.
+            unsafe { alloc.deallocate(NonNull::new_unchecked(self.spill.cast::<u8>()), layout) };
+            self.cap = 0;
+        }
     }
 
     fn get(&self, n: usize) -> u64 {
         if n < self.inline.len() {
             self.inline[n]
         } else {
-            self.spill[n - self.inline.len()]
+            debug_assert!(n - self.inline.len() < self.cap);
+            // SAFETY: words below `len - 8` of the spill buffer are written.
+            unsafe { self.spill.add(n - self.inline.len()).read() }
         }
     }
 }
@@ -629,18 +715,26 @@ impl TagLog {
 /// source buckets already finished were overwritten, and the log holds their originals in visit
 /// order (the bucket being worked on when `Hash` panicked was not written yet). The destinations,
 /// fresh before, are reset and their overflow blocks given back to the current array's pool.
-struct Rollback<'a, K, V> {
-    table: &'a mut RawTable<K, V>,
+struct Rollback<'a, K, V, A: Allocator> {
+    table: &'a mut RawTable<K, V, A>,
     unit: usize,
     log: TagLog,
     armed: bool,
 }
 
-impl<K, V> Drop for Rollback<'_, K, V> {
+impl<K, V, A: Allocator> Drop for Rollback<'_, K, V, A> {
     fn drop(&mut self) {
-        if !self.armed {
-            return;
+        if self.armed {
+            self.roll_back();
         }
+        // SAFETY: the log's buffer came from this table's allocator; it is not read again.
+        unsafe { self.log.free(&self.table.alloc) };
+    }
+}
+
+impl<K, V, A: Allocator> Rollback<'_, K, V, A> {
+    /// Puts the unit back as it was before the evacuation started.
+    fn roll_back(&mut self) {
         let table = &mut *self.table;
         let ((src0, nsrc, src_stride), (dst0, ndst, dst_stride)) = table.unit_shape(self.unit);
         let arrays = table.arrays();

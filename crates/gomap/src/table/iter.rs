@@ -12,6 +12,8 @@
 use core::iter::FusedIterator;
 use core::mem;
 
+use allocator_api2::alloc::Allocator;
+
 use super::{Arrays, RawTable};
 use crate::bucket::{Bucket, Layout};
 use crate::group::{has_empty_rest, match_live, Mask};
@@ -21,8 +23,9 @@ use crate::table::Position;
 /// second panic while unwinding aborts, as with a slice).
 ///
 /// # Safety
-/// Every position `iter` yields is live and is not read or dropped again afterwards.
-pub(crate) unsafe fn drop_remaining<K, V>(iter: &mut RawIter<K, V>) {
+/// Every position `iter` yields is live in a table whose allocator is `alloc`, and is not read
+/// or dropped again afterwards.
+pub(crate) unsafe fn drop_remaining<K, V, A: Allocator>(iter: &mut RawIter<K, V>, alloc: &A) {
     if !Layout::<K, V>::KEY_BOXED
         && !Layout::<K, V>::VALUE_BOXED
         && !mem::needs_drop::<K>()
@@ -30,20 +33,20 @@ pub(crate) unsafe fn drop_remaining<K, V>(iter: &mut RawIter<K, V>) {
     {
         return;
     }
-    struct DropRest<'a, K, V>(&'a mut RawIter<K, V>);
-    impl<K, V> Drop for DropRest<'_, K, V> {
+    struct DropRest<'a, 'b, K, V, A: Allocator>(&'a mut RawIter<K, V>, &'b A);
+    impl<K, V, A: Allocator> Drop for DropRest<'_, '_, K, V, A> {
         fn drop(&mut self) {
             for pos in self.0.by_ref() {
                 // SAFETY: runs only while unwinding from the loop below, which stopped right
                 // after the panicking entry; the rest are live and dropped once.
-                unsafe { pos.drop_entry() };
+                unsafe { pos.drop_entry(self.1) };
             }
         }
     }
-    let rest = DropRest(iter);
+    let rest = DropRest(iter, alloc);
     for pos in rest.0.by_ref() {
         // SAFETY: the caller promises each yielded position is live and dropped only here.
-        unsafe { pos.drop_entry() };
+        unsafe { pos.drop_entry(alloc) };
     }
     mem::forget(rest);
 }
@@ -279,7 +282,7 @@ impl<K, V> Iterator for RawIter<K, V> {
 
 impl<K, V> FusedIterator for RawIter<K, V> {}
 
-impl<K, V> RawTable<K, V> {
+impl<K, V, A: allocator_api2::alloc::Allocator> RawTable<K, V, A> {
     /// An iterator over nothing (of the shared empty array).
     fn raw_iter_empty(&self) -> RawIter<K, V> {
         RawIter::new(self.arrays(), 0, 0, 0)

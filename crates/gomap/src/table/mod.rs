@@ -31,8 +31,13 @@
 //! Modules: `arrays` (the array pair and `chain_at`), `grow` (growth and evacuation), `iter`
 //! (the raw iterator), `clone` (structural cloning), `batch` (pipelined lookups).
 
+use core::alloc::Layout as AllocLayout;
 use core::marker::PhantomData;
 use core::mem;
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
+
+use allocator_api2::alloc::{handle_alloc_error, Allocator, Global};
 
 mod arrays;
 mod batch;
@@ -165,11 +170,12 @@ impl<K, V> Position<K, V> {
     /// Moves the entry out, leaving its tag as it was (the caller forgets or re-marks it).
     ///
     /// # Safety
-    /// The position is live; afterwards its slot must be treated as empty.
+    /// The position is live in a table whose allocator is `alloc`; afterwards its slot must be
+    /// treated as empty.
     #[inline(always)]
-    pub(crate) unsafe fn take(self) -> (K, V) {
+    pub(crate) unsafe fn take<A: Allocator>(self, alloc: &A) -> (K, V) {
         // SAFETY: forwarded.
-        unsafe { self.bucket.take(self.index) }
+        unsafe { self.bucket.take(self.index, alloc) }
     }
 
     /// Drops the entry in place.
@@ -177,9 +183,9 @@ impl<K, V> Position<K, V> {
     /// # Safety
     /// As for [`take`](Self::take).
     #[inline]
-    pub(crate) unsafe fn drop_entry(self) {
+    pub(crate) unsafe fn drop_entry<A: Allocator>(self, alloc: &A) {
         // SAFETY: forwarded.
-        unsafe { self.bucket.drop_entry(self.index) }
+        unsafe { self.bucket.drop_entry(self.index, alloc) }
     }
 }
 
@@ -205,17 +211,27 @@ pub(crate) struct Growth {
 }
 
 impl Growth {
-    fn new() -> Box<Growth> {
-        Box::new(Growth {
-            old: RawArray::NULL,
-            old_b: 0,
-            nevacuate: 0,
-            released: 0,
-            pending_shrink: None,
-            retiring: RawArray::NULL,
-            retiring_n: 0,
-            retired_bytes: 0,
-        })
+    /// A fresh growth box in `alloc`. Aborts (`handle_alloc_error`) if the allocation fails.
+    fn new_in<A: Allocator>(alloc: &A) -> GrowthBox {
+        let layout = AllocLayout::new::<Growth>();
+        let Ok(block) = alloc.allocate(layout) else {
+            handle_alloc_error(layout)
+        };
+        let p = block.cast::<Growth>();
+        // SAFETY: a fresh allocation with `Growth`'s layout.
+        unsafe {
+            p.as_ptr().write(Growth {
+                old: RawArray::NULL,
+                old_b: 0,
+                nevacuate: 0,
+                released: 0,
+                pending_shrink: None,
+                retiring: RawArray::NULL,
+                retiring_n: 0,
+                retired_bytes: 0,
+            })
+        };
+        GrowthBox(p)
     }
 
     /// Whether the box still has a job (else the table drops it).
@@ -224,10 +240,63 @@ impl Growth {
     }
 }
 
+/// A [`Growth`] allocated in the table's allocator: a `Box` that does not know its allocator,
+/// so the table frees it (`RawTable::drop_growth`); dropping it unfreed leaks.
+pub(crate) struct GrowthBox(NonNull<Growth>);
+
+impl GrowthBox {
+    /// Frees the box.
+    ///
+    /// # Safety
+    /// The box came from `Growth::new_in(alloc)`.
+    unsafe fn free_in<A: Allocator>(self, alloc: &A) {
+        // SAFETY: forwarded; `Growth` has no destructor.
+        unsafe { alloc.deallocate(self.0.cast::<u8>(), AllocLayout::new::<Growth>()) };
+    }
+}
+
+impl Deref for GrowthBox {
+    type Target = Growth;
+    #[inline(always)]
+    fn deref(&self) -> &Growth {
+        // SAFETY: a live, initialised allocation owned by this box.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl DerefMut for GrowthBox {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Growth {
+        // SAFETY: as in `deref`; `&mut self` is the only access.
+        unsafe { self.0.as_mut() }
+    }
+}
+
+/// The fields of a table without its allocator: what `Drain` and `rebuild` move out of a table
+/// and back, since a second allocator cannot be made up. It owns nothing by itself (no `Drop`):
+/// whoever holds it must put it back into a table with the same allocator.
+pub(crate) struct Core<K, V> {
+    tags: *mut u64,
+    slots: *mut u8,
+    mask: usize,
+    len: usize,
+    grow_at: usize,
+    growth: Option<GrowthBox>,
+    _marker: PhantomData<(K, V)>,
+}
+
+// SAFETY: as for `RawTable` (below): a `Core` is a table's storage, owned exclusively.
+unsafe impl<K: Send, V: Send> Send for Core<K, V> {}
+// SAFETY: as for `RawTable`.
+unsafe impl<K: Sync, V: Sync> Sync for Core<K, V> {}
+
 /// The raw table. Not generic over the hasher: every operation that may rehash takes a
 /// `hasher: &dyn Fn(&K) -> u64` (or an `impl Fn` that it passes on as one), every lookup an
 /// `eq: impl FnMut(&K) -> bool`.
-pub(crate) struct RawTable<K, V> {
+///
+/// Generic over the allocator `A`: every allocation (arrays, overflow chunks, the growth box,
+/// out-of-line keys and values) goes through `self.alloc`.
+pub(crate) struct RawTable<K, V, A: Allocator = Global> {
     /// The current array's tags, or [`empty_tags`] before the first allocation.
     tags: *mut u64,
     /// The current array's slots (dangling before the first allocation; never read then).
@@ -241,22 +310,31 @@ pub(crate) struct RawTable<K, V> {
     /// `tooManyOverflowBuckets` on every insert would), and 0 when unallocated.
     grow_at: usize,
     /// Growth state, out of line (see [`Growth`]).
-    growth: Option<Box<Growth>>,
+    growth: Option<GrowthBox>,
     /// The table owns `K`s and `V`s (for the drop checker).
     _marker: PhantomData<(K, V)>,
+    /// Where the table's memory comes from (zero-sized for `Global`).
+    alloc: A,
 }
 
-// SAFETY: the table owns its entries exclusively (like a `Vec<(K, V)>`); the raw pointers are
+// SAFETY: the table owns its entries exclusively (like a `Vec<(K, V), A>`); the raw pointers are
 // never shared with anything outside it.
-unsafe impl<K: Send, V: Send> Send for RawTable<K, V> {}
-// SAFETY: `&RawTable` only hands out `&K` and `&V`.
-unsafe impl<K: Sync, V: Sync> Sync for RawTable<K, V> {}
+unsafe impl<K: Send, V: Send, A: Allocator + Send> Send for RawTable<K, V, A> {}
+// SAFETY: `&RawTable` only hands out `&K`, `&V` and `&A`.
+unsafe impl<K: Sync, V: Sync, A: Allocator + Sync> Sync for RawTable<K, V, A> {}
 
 impl<K, V> RawTable<K, V> {
+    /// An empty table that owns no memory, in the global allocator.
+    pub(crate) const fn new() -> Self {
+        Self::new_in(Global)
+    }
+}
+
+impl<K, V, A: Allocator> RawTable<K, V, A> {
     const SHAPE: Shape = Shape::of::<K, V>();
 
-    /// An empty table that owns no memory.
-    pub(crate) const fn new() -> Self {
+    /// An empty table that owns no memory, allocating from `alloc` once it needs memory.
+    pub(crate) const fn new_in(alloc: A) -> Self {
         RawTable {
             tags: empty_tags(),
             slots: empty_tags().cast::<u8>(),
@@ -265,20 +343,89 @@ impl<K, V> RawTable<K, V> {
             grow_at: 0,
             growth: None,
             _marker: PhantomData,
+            alloc,
         }
+    }
+
+    /// The table's allocator.
+    #[inline(always)]
+    pub(crate) fn allocator(&self) -> &A {
+        &self.alloc
     }
 
     /// An empty table whose array holds `capacity` entries without growing, and without
     /// allocating for overflow buckets (std's promise), for keys that hash at random.
-    pub(crate) fn try_with_capacity(capacity: usize) -> Result<Self, TryReserveError> {
-        let mut table = Self::new();
+    pub(crate) fn try_with_capacity_in(capacity: usize, alloc: A) -> Result<Self, TryReserveError> {
+        let mut table = Self::new_in(alloc);
         if capacity > 0 {
-            let b = log2_buckets_for(capacity)?;
-            let spares = crate::alloc::spares_for(b, Some(capacity));
-            let arr = alloc_array(&Self::SHAPE, bucket_count_checked(b)?, spares, true)?;
+            let (arr, b) = table.alloc_for(capacity)?;
             table.install(arr, b);
         }
         Ok(table)
+    }
+
+    /// An initialised array (not installed) that holds `capacity > 0` entries without growing
+    /// or allocating overflow blocks, and its log2 bucket count.
+    fn alloc_for(&self, capacity: usize) -> Result<(RawArray, u8), TryReserveError> {
+        let b = log2_buckets_for(capacity)?;
+        let spares = crate::alloc::spares_for(b, Some(capacity));
+        let arr = alloc_array(
+            &self.alloc,
+            &Self::SHAPE,
+            bucket_count_checked(b)?,
+            spares,
+            true,
+        )?;
+        Ok((arr, b))
+    }
+
+    /// Moves the storage out, leaving this table empty (owning nothing) with its allocator.
+    pub(crate) fn take_core(&mut self) -> Core<K, V> {
+        let core = Core {
+            tags: self.tags,
+            slots: self.slots,
+            mask: self.mask,
+            len: self.len,
+            grow_at: self.grow_at,
+            growth: self.growth.take(),
+            _marker: PhantomData,
+        };
+        self.tags = empty_tags();
+        self.slots = empty_tags().cast::<u8>();
+        self.mask = 0;
+        self.len = 0;
+        self.grow_at = 0;
+        core
+    }
+
+    /// Puts storage taken by [`take_core`](Self::take_core) back into a table that owns
+    /// nothing.
+    ///
+    /// # Safety
+    /// `core` came from `take_core` on a table with this allocator (or one its memory may be
+    /// given back to), and this table owns no storage.
+    pub(crate) unsafe fn put_core(&mut self, core: Core<K, V>) {
+        debug_assert!(!self.is_allocated() && self.growth.is_none());
+        self.tags = core.tags;
+        self.slots = core.slots;
+        self.mask = core.mask;
+        self.len = core.len;
+        self.grow_at = core.grow_at;
+        self.growth = core.growth;
+    }
+
+    /// Drops the growth box, if any, freeing it.
+    fn drop_growth(&mut self) {
+        if let Some(g) = self.growth.take() {
+            // SAFETY: every growth box of this table came from its allocator.
+            unsafe { g.free_in(&self.alloc) };
+        }
+    }
+
+    /// The growth box, allocated if there is none.
+    fn growth_mut(&mut self) -> &mut Growth {
+        let alloc = &self.alloc;
+        self.growth.get_or_insert_with(|| Growth::new_in(alloc))
     }
 
     /// Makes `arr` (of `2^b` buckets) the current array and recomputes the thresholds.
@@ -559,7 +706,10 @@ impl<K, V> RawTable<K, V> {
     ) -> Position<K, V> {
         debug_assert_eq!(slot.top, tophash(hash));
         // SAFETY: the slot is a free slot of an initialised bucket of this table.
-        unsafe { slot.bucket.write(slot.index, slot.top, key, value) };
+        unsafe {
+            slot.bucket
+                .write(slot.index, slot.top, key, value, &self.alloc)
+        };
         self.len += 1;
         Position {
             head: slot.head,
@@ -571,7 +721,7 @@ impl<K, V> RawTable<K, V> {
     /// Chains a fresh overflow block after `last` (the tail of a current-array chain).
     fn link_overflow(&mut self, last: Bucket<K, V>) -> Bucket<K, V> {
         // SAFETY: the current array is allocated (a chain of it is being extended).
-        let next = Bucket::block(unsafe { take_block(&Self::SHAPE, self.current()) });
+        let next = Bucket::block(unsafe { take_block(&self.alloc, &Self::SHAPE, self.current()) });
         // SAFETY: `last` is an initialised bucket of this table.
         unsafe { last.set_overflow(next) };
         if too_many_overflow_buckets(self.noverflow(), self.b()) {
@@ -587,7 +737,7 @@ impl<K, V> RawTable<K, V> {
     /// `pos` is a live position of this table.
     pub(crate) unsafe fn remove_at(&mut self, pos: Position<K, V>) -> (K, V) {
         // SAFETY: the slot is live; it is marked empty before anything else can observe it.
-        let entry = unsafe { pos.take() };
+        let entry = unsafe { pos.take(&self.alloc) };
         self.len -= 1;
         // SAFETY: the position's buckets are initialised buckets of this table.
         unsafe { mark_empty(pos) };
@@ -612,14 +762,14 @@ impl<K, V> RawTable<K, V> {
         let (top, (key, value)) = unsafe {
             let top = pos.bucket.tag(pos.index);
             pos.bucket.set_tag(pos.index, EMPTY_ONE);
-            (top, pos.take())
+            (top, pos.take(&self.alloc))
         };
         self.len -= 1;
         match f(&key, value) {
             Some(value) => {
                 // SAFETY: the slot is the one just emptied, in an initialised bucket, with the
                 // key's own tag; nothing else changed the table while `f` ran (`&mut self`).
-                unsafe { pos.bucket.write(pos.index, top, key, value) };
+                unsafe { pos.bucket.write(pos.index, top, key, value, &self.alloc) };
                 self.len += 1;
                 Ok(())
             }
@@ -636,7 +786,7 @@ impl<K, V> RawTable<K, V> {
     #[inline(never)]
     fn allocate_first(&mut self) {
         debug_assert!(!self.is_allocated() && !self.is_growing());
-        let arr = alloc_array(&Self::SHAPE, 1, 0, true).unwrap_or_else(|e| e.handle());
+        let arr = alloc_array(&self.alloc, &Self::SHAPE, 1, 0, true).unwrap_or_else(|e| e.handle());
         self.install(arr, 0);
     }
 
@@ -646,8 +796,8 @@ impl<K, V> RawTable<K, V> {
 
     /// Drops every entry; keeps the current array (its capacity) and frees the rest.
     pub(crate) fn clear(&mut self) {
-        struct ResetOnExit<'a, K, V>(&'a mut RawTable<K, V>);
-        impl<K, V> Drop for ResetOnExit<'_, K, V> {
+        struct ResetOnExit<'a, K, V, A: Allocator>(&'a mut RawTable<K, V, A>);
+        impl<K, V, A: Allocator> Drop for ResetOnExit<'_, K, V, A> {
             fn drop(&mut self) {
                 self.0.clear_no_drop();
             }
@@ -682,7 +832,7 @@ impl<K, V> RawTable<K, V> {
             if !g.old.is_null() {
                 // SAFETY: the old array came from `alloc_array` with this count and nothing
                 // will read it again (its entries were dropped or moved by the caller).
-                unsafe { free_array(&Self::SHAPE, g.old, 1 << g.old_b) };
+                unsafe { free_array(&self.alloc, &Self::SHAPE, g.old, 1 << g.old_b) };
                 g.old = RawArray::NULL;
                 g.nevacuate = 0;
                 g.released = 0;
@@ -698,7 +848,7 @@ impl<K, V> RawTable<K, V> {
             if !g.retiring.is_null() {
                 // SAFETY: a retiring array came from `alloc_array` with this count, holds no
                 // entries, and nothing links into it or reads it again.
-                unsafe { free_array(&Self::SHAPE, g.retiring, g.retiring_n) };
+                unsafe { free_array(&self.alloc, &Self::SHAPE, g.retiring, g.retiring_n) };
                 g.retiring = RawArray::NULL;
             }
         }
@@ -707,7 +857,7 @@ impl<K, V> RawTable<K, V> {
     /// Drops the growth box once it has no job left (lookups then skip the growing path).
     pub(super) fn drop_idle_growth(&mut self) {
         if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
-            self.growth = None;
+            self.drop_growth();
         }
     }
 
@@ -726,7 +876,7 @@ impl<K, V> RawTable<K, V> {
         }
         let mut iter = self.raw_iter();
         // SAFETY: forwarded; every live entry is yielded once.
-        unsafe { drop_remaining(&mut iter) };
+        unsafe { drop_remaining(&mut iter, &self.alloc) };
     }
 
     /// Frees all memory without dropping entries, leaving an empty table that owns nothing.
@@ -738,7 +888,7 @@ impl<K, V> RawTable<K, V> {
         debug_assert!(self.growth.is_none());
         if self.is_allocated() {
             // SAFETY: allocated by `alloc_array` with this count, and no longer read.
-            unsafe { free_array(&Self::SHAPE, self.current(), self.mask + 1) };
+            unsafe { free_array(&self.alloc, &Self::SHAPE, self.current(), self.mask + 1) };
         }
         // Field by field: assigning a whole new table would run `Drop` on this one.
         self.tags = empty_tags();
@@ -860,10 +1010,10 @@ impl<K, V> RawTable<K, V> {
     }
 }
 
-impl<K, V> Drop for RawTable<K, V> {
+impl<K, V, A: Allocator> Drop for RawTable<K, V, A> {
     fn drop(&mut self) {
-        struct FreeOnExit<'a, K, V>(&'a mut RawTable<K, V>);
-        impl<K, V> Drop for FreeOnExit<'_, K, V> {
+        struct FreeOnExit<'a, K, V, A: Allocator>(&'a mut RawTable<K, V, A>);
+        impl<K, V, A: Allocator> Drop for FreeOnExit<'_, K, V, A> {
             fn drop(&mut self) {
                 self.0.free_storage();
             }
@@ -1068,7 +1218,7 @@ mod tests {
                     go_mark_empty(&mut expected, b, i);
 
                     let shape = Shape::of::<u64, u64>();
-                    let arr = alloc_array(&shape, 1, chain.len(), true).unwrap();
+                    let arr = alloc_array(&Global, &shape, 1, chain.len(), true).unwrap();
                     // SAFETY: `arr` is a live one-bucket array; its head and the blocks taken
                     // from its pool are linked into one chain here, and their slots are never
                     // read (only tags).
@@ -1076,7 +1226,7 @@ mod tests {
                         let mut buckets: Vec<Bucket<u64, u64>> =
                             vec![Bucket::main(arr.tags, arr.links(1), arr.slots, 0)];
                         for _ in 1..chain.len() {
-                            buckets.push(Bucket::block(take_block(&shape, arr)));
+                            buckets.push(Bucket::block(take_block(&Global, &shape, arr)));
                         }
                         for k in 0..chain.len() {
                             buckets[k].set_tag_word(u64::from_le_bytes(chain[k]));
@@ -1091,7 +1241,7 @@ mod tests {
                         });
                         let got: Vec<[u8; 8]> =
                             buckets.iter().map(|b| b.tag_word().to_le_bytes()).collect();
-                        free_array(&shape, arr, 1);
+                        free_array(&Global, &shape, arr, 1);
                         got
                     };
                     assert_eq!(got, expected, "chain {chain:?}, removing ({b}, {i})");

@@ -15,6 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::Mutex;
 
+use gomap::allocator::Allocator;
 use gomap::HashMap;
 
 // ---------------------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ impl Checker {
 
     /// Checks `map` after a step that did `step`.
     #[track_caller]
-    pub(crate) fn check<K, V, S>(&mut self, map: &HashMap<K, V, S>, step: Step) {
+    pub(crate) fn check<K, V, S, A: Allocator>(&mut self, map: &HashMap<K, V, S, A>, step: Step) {
         self.steps += 1;
         if step.added {
             self.overfull_allowance = 0;
@@ -246,7 +247,7 @@ impl Checker {
     }
 
     #[track_caller]
-    fn full_check<K, V, S>(&mut self, map: &HashMap<K, V, S>, step: Step) {
+    fn full_check<K, V, S, A: Allocator>(&mut self, map: &HashMap<K, V, S, A>, step: Step) {
         let s = map.stats();
         assert_eq!(s.len, map.len(), "stats().len");
         assert_eq!(s.capacity, map.capacity(), "stats().capacity");
@@ -584,8 +585,8 @@ pub(crate) fn quiet_expected_panics() {
 
 /// Inserts keys `next, next+1, ...` (made by `make`) until the map is growing, and returns how
 /// many were inserted. Panics if no grow starts within `limit` inserts.
-pub(crate) fn insert_until_growing<K, V, S>(
-    map: &mut HashMap<K, V, S>,
+pub(crate) fn insert_until_growing<K, V, S, A: Allocator>(
+    map: &mut HashMap<K, V, S, A>,
     limit: usize,
     mut make: impl FnMut() -> (K, V),
 ) -> usize
@@ -605,8 +606,8 @@ where
 
 /// Inserts keys made by `make` until the map is in a doubling grow from at least
 /// `min_old_buckets` buckets, and returns how many were inserted.
-pub(crate) fn insert_until_big_grow<K, V, S>(
-    map: &mut HashMap<K, V, S>,
+pub(crate) fn insert_until_big_grow<K, V, S, A: Allocator>(
+    map: &mut HashMap<K, V, S, A>,
     min_old_buckets: usize,
     mut make: impl FnMut() -> (K, V),
 ) -> usize

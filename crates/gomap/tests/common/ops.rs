@@ -11,9 +11,11 @@ use std::collections::HashMap as StdHashMap;
 use std::collections::HashSet as StdHashSet;
 use std::hash::BuildHasher;
 
+use gomap::allocator::{Allocator, Global};
+
 use super::Step;
 
-pub(crate) type Map<S> = gomap::HashMap<u32, u32, S>;
+pub(crate) type Map<S, A = Global> = gomap::HashMap<u32, u32, S, A>;
 pub(crate) type Model = StdHashMap<u32, u32>;
 
 /// What to do with an entry found by `entry()`.
@@ -94,7 +96,7 @@ pub(crate) fn extract_takes(k: u32, v: u32, m: u32) -> bool {
 /// capacity is that of the queued target, which is what `capacity()` reported before (or
 /// `len()`, if more); it never goes up.
 #[track_caller]
-fn assert_capacity_kept<S>(g: &Map<S>, before: usize, what: &str) {
+fn assert_capacity_kept<S, A: Allocator>(g: &Map<S, A>, before: usize, what: &str) {
     let s = g.stats();
     // The array the map is heading for: the current one, or a queued shrink's target.
     let heading = s
@@ -120,7 +122,11 @@ fn assert_capacity_kept<S>(g: &Map<S>, before: usize, what: &str) {
 
 /// Applies `op` to both maps, asserting that they answer the same.
 #[track_caller]
-pub(crate) fn apply<S: BuildHasher + Clone>(op: &Op, g: &mut Map<S>, m: &mut Model) -> Step {
+pub(crate) fn apply<S: BuildHasher + Clone, A: Allocator + Clone>(
+    op: &Op,
+    g: &mut Map<S, A>,
+    m: &mut Model,
+) -> Step {
     let present = |m: &Model, k: u32| m.contains_key(&k);
     let mut eff = Step::default();
     match *op {
@@ -380,14 +386,15 @@ pub(crate) fn apply<S: BuildHasher + Clone>(op: &Op, g: &mut Map<S>, m: &mut Mod
             *g = copy;
         }
         Op::CloneFrom => {
-            let mut other = Map::with_hasher(g.hasher().clone());
+            let mut other = Map::with_hasher_in(g.hasher().clone(), g.allocator().clone());
             other.extend((0..20).map(|i| (i, i)));
             other.clone_from(g);
             assert!(other == *g, "clone_from makes an equal map");
             *g = other;
         }
         Op::Take => {
-            let taken = std::mem::replace(g, Map::with_hasher(g.hasher().clone()));
+            let empty = Map::with_hasher_in(g.hasher().clone(), g.allocator().clone());
+            let taken = std::mem::replace(g, empty);
             assert!(g.is_empty());
             *g = taken;
         }
@@ -478,7 +485,7 @@ pub(crate) fn apply<S: BuildHasher + Clone>(op: &Op, g: &mut Map<S>, m: &mut Mod
 /// Asserts that both maps hold the same entries: every entry of `m` is found in `g`, and `g`'s
 /// iteration yields each of them exactly once.
 #[track_caller]
-pub(crate) fn assert_same<S: BuildHasher>(g: &Map<S>, m: &Model) {
+pub(crate) fn assert_same<S: BuildHasher, A: Allocator>(g: &Map<S, A>, m: &Model) {
     assert_eq!(g.len(), m.len());
     for (k, v) in m {
         assert_eq!(g.get(k), Some(v), "lookup of {k}");
