@@ -46,6 +46,9 @@
 //!   prefetch each key's memory before resolving it, overlapping the cache misses of a large map.
 //! - **Panic safety.** Evacuation copies entries before it commits, so a `Hash` that panics
 //!   mid-grow leaves the map as it was; a panicking `Drop` does not stop the others.
+//! - **[`HashTable<T>`]**: the same table without the key/value split, the caller supplying
+//!   hashes and equality (hashbrown's `HashTable` API), for indexes and values that carry their
+//!   own keys.
 //! - **Seeing inside**: [`HashMap::stats`] and [`HashMap::snapshot`] (types in [`introspect`]).
 //!
 //! The design as built, with the measurements behind each departure from Go, is in the
@@ -88,6 +91,7 @@ mod error;
 pub mod frozen;
 mod group;
 pub mod hash;
+pub mod hash_table;
 mod iter;
 mod map;
 #[cfg(feature = "rayon")]
@@ -105,6 +109,7 @@ mod table;
 pub use crate::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use crate::error::TryReserveError;
 pub use crate::hash::DefaultHashBuilder;
+pub use crate::hash_table::HashTable;
 pub use crate::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
 };

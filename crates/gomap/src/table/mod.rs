@@ -782,6 +782,32 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         }
     }
 
+    /// Removes the entry at `pos` and returns it with its slot, ready for an entry of the same
+    /// hash (hashbrown's `OccupiedEntry::remove` hands back a vacant entry). The slot is marked
+    /// `EMPTY_ONE` only, not turned into `EMPTY_REST` with the empties after it: a live slot has
+    /// no `EMPTY_REST` before it in its chain, so the emptied slot stays a valid place for a new
+    /// entry of that chain, whichever array it is in. Writing it back restores the table as it
+    /// was; leaving it empty is valid too (misses then look one slot further).
+    ///
+    /// # Safety
+    /// `pos` is a live position of this table.
+    pub(crate) unsafe fn take_at(&mut self, pos: Position<K, V>) -> ((K, V), InsertSlot<K, V>) {
+        // SAFETY: the slot is live; it is marked empty as its entry moves out.
+        let (top, entry) = unsafe {
+            let top = pos.bucket.tag(pos.index);
+            pos.bucket.set_tag(pos.index, EMPTY_ONE);
+            (top, pos.take(&self.alloc))
+        };
+        self.len -= 1;
+        let slot = InsertSlot {
+            head: pos.head,
+            bucket: pos.bucket,
+            index: pos.index,
+            top,
+        };
+        (entry, slot)
+    }
+
     #[cold]
     #[inline(never)]
     fn allocate_first(&mut self) {
