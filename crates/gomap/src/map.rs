@@ -618,17 +618,12 @@ where
     where
         Q: Hash + Equivalent<K> + ?Sized,
     {
-        let ptrs = self.value_ptrs(ks);
-        for (i, p) in ptrs.iter().enumerate() {
-            if let Some(p) = p {
-                assert!(
-                    !ptrs[..i].contains(&Some(*p)),
-                    "get_disjoint_mut: duplicate keys found"
-                );
-            }
-        }
+        assert_disjoint(
+            &self.value_ptrs(ks),
+            "get_disjoint_mut: duplicate keys found",
+        )
         // SAFETY: the pointers are live values of the mutably borrowed map, pairwise distinct.
-        ptrs.map(|p| p.map(|p| unsafe { &mut *p }))
+        .map(|p| p.map(|p| unsafe { &mut *p }))
     }
 
     /// Like [`get_disjoint_mut`](Self::get_disjoint_mut), without checking that the keys are
@@ -964,4 +959,22 @@ impl<K, V, S, A: Allocator> IntoIterator for HashMap<K, V, S, A> {
     fn into_iter(self) -> IntoIter<K, V, A> {
         IntoIter::new(self.table)
     }
+}
+
+/// `ptrs`, after checking that no two found entries are the same one (the check of every
+/// `get_disjoint_mut`: N² address comparisons, N being small).
+///
+/// # Panics
+/// Panics with `msg` if two of the pointers are equal.
+#[track_caller]
+pub(crate) fn assert_disjoint<T, const N: usize>(
+    ptrs: &[Option<*mut T>; N],
+    msg: &str,
+) -> [Option<*mut T>; N] {
+    for (i, p) in ptrs.iter().enumerate() {
+        if p.is_some() {
+            assert!(!ptrs[..i].contains(p), "{msg}");
+        }
+    }
+    *ptrs
 }

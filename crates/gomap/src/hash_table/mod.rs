@@ -43,6 +43,7 @@ pub use self::iter::{ExtractIf, IterMut};
 pub use crate::set::{Drain, IntoIter, Iter};
 
 use crate::iter::{Drain as MapDrain, IntoIter as MapIntoIter, IntoKeys, Iter as MapIter, Keys};
+use crate::map::assert_disjoint;
 use crate::snapshot::Snapshot;
 use crate::stats::Stats;
 use crate::table::RawTable;
@@ -452,16 +453,13 @@ impl<T, A: Allocator> HashTable<T, A> {
             i += 1;
             found
         });
-        for (i, p) in ptrs.iter().enumerate() {
-            if let Some(p) = p {
-                assert!(
-                    !ptrs[..i].contains(&Some(*p)),
-                    "get_disjoint_mut: two lookups found the same element"
-                );
-            }
-        }
-        // SAFETY: the pointers are live elements of the mutably borrowed table, pairwise distinct.
-        ptrs.map(|p| p.map(|p| unsafe { &mut *p }))
+        assert_disjoint(
+            &ptrs,
+            "get_disjoint_mut: two lookups found the same element",
+        )
+        // SAFETY: the pointers are live elements of the mutably borrowed table, pairwise
+        // distinct.
+        .map(|p| p.map(|p| unsafe { &mut *p }))
     }
 
     /// A summary of the table's internal state (see [`Stats`](crate::introspect::Stats)).
