@@ -34,9 +34,10 @@ impl Hasher for WeakHasher {
     }
 }
 
-fn by_next<I: Iterator>(mut it: I) -> Vec<I::Item> {
+/// Through `next` (a `for` loop calls `next`, never `fold`).
+fn by_next<I: Iterator>(it: I) -> Vec<I::Item> {
     let mut v = Vec::new();
-    while let Some(x) = it.next() {
+    for x in it {
         v.push(x);
     }
     v
@@ -52,7 +53,11 @@ fn by_fold<I: Iterator>(it: I) -> Vec<I::Item> {
 fn check<S: BuildHasher>(map: &mut HashMap<u64, u64, S>, label: &str) {
     assert_eq!(by_next(map.iter()), by_fold(map.iter()), "{label}: iter");
     assert_eq!(by_next(map.keys()), by_fold(map.keys()), "{label}: keys");
-    assert_eq!(by_next(map.values()), by_fold(map.values()), "{label}: values");
+    assert_eq!(
+        by_next(map.values()),
+        by_fold(map.values()),
+        "{label}: values"
+    );
     let order: Vec<u64> = by_next(map.keys()).into_iter().copied().collect();
     let mut folded = Vec::new();
     map.iter_mut().for_each(|(k, _)| folded.push(*k));
