@@ -65,13 +65,25 @@
 //! - **Big types**: keys or values larger than [`MAX_INLINE`] (128) bytes are stored out of line,
 //!   one allocation per entry, as Go does; it keeps buckets small.
 //! - **Iteration order** is arbitrary but stable while the map is unchanged.
-//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators), `sync`
+//! - **Allocators**: `HashMap<K, V, S, A>` and `HashSet<T, S, A>` take an allocator `A`
+//!   (allocator-api2's `Allocator`, [`allocator::Global`] by default), as hashbrown does: every
+//!   allocation the map makes goes through it (see [`allocator`]: arenas, counting allocators;
+//!   pages are handed back to the OS early only for the global allocator).
+//! - **Features**: `std` (on by default; without it the crate is `#![no_std]` on core + alloc:
+//!   no early page release, and the default hasher is foldhash's no_std form, seeded from
+//!   addresses and a global counter instead of per-thread state; `serde`, `rayon`, `sync` and
+//!   `frozen` turn `std` on), `nightly` (allocator-api2 on core's unstable `allocator_api`),
+//!   `serde` (Serialize/Deserialize), `rayon` (parallel iterators), `sync`
 //!   ([`sync::SyncMap`], Go's `sync.Map`: a concurrent map with lock-free reads and no O(n)
 //!   step, reclaiming memory with crossbeam-epoch), `frozen` ([`frozen`]: a map written to bytes
 //!   or a file and read back in place, zero copies, safe on any input; `HashMap::freeze`), `mmap`
 //!   (memory-mapped frozen maps).
 
 #![warn(missing_docs)]
+#![cfg_attr(all(not(feature = "std"), not(test)), no_std)]
+
+// As `alloc_crate`: the name `alloc` is this crate's module of bucket memory.
+extern crate alloc as alloc_crate;
 
 mod alloc;
 pub mod allocator;
@@ -84,6 +96,7 @@ mod error;
 pub mod frozen;
 mod group;
 pub mod hash;
+pub mod hash_table;
 mod iter;
 mod map;
 #[cfg(feature = "rayon")]
@@ -102,6 +115,7 @@ pub use crate::bucket::MAX_INLINE;
 pub use crate::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use crate::error::TryReserveError;
 pub use crate::hash::DefaultHashBuilder;
+pub use crate::hash_table::HashTable;
 pub use crate::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
 };

@@ -37,6 +37,7 @@ use core::mem;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
+use alloc_crate::vec::Vec;
 use allocator_api2::alloc::{handle_alloc_error, Allocator, Global};
 
 mod arrays;
@@ -715,6 +716,34 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             head: slot.head,
             bucket: slot.bucket,
             index: slot.index,
+        }
+    }
+
+    /// A free slot for a new entry of `hash` in the chain headed by `head`: the chain's first
+    /// empty slot, which keeps the chain's marks truthful when filled (every slot before it is
+    /// live). For `HashTable`'s vacant entry after a removal. O(chain).
+    ///
+    /// # Safety
+    /// `head` is the initialised head of a chain of this table that holds no evacuation marks
+    /// and has an empty slot (one was just emptied), and `hash` picks that chain.
+    pub(crate) unsafe fn free_slot_in(&self, head: Bucket<K, V>, hash: u64) -> InsertSlot<K, V> {
+        let mut bucket = head;
+        loop {
+            // SAFETY: every bucket of the chain is initialised, and one of them has a free slot
+            // (so the walk ends before the chain does).
+            unsafe {
+                let empty = match_empty(bucket.tag_word());
+                if !empty.is_empty() {
+                    return InsertSlot {
+                        head,
+                        bucket,
+                        index: empty.lowest(),
+                        top: tophash(hash),
+                    };
+                }
+                bucket = bucket.overflow();
+            }
+            assert!(!bucket.is_null(), "the chain has a free slot");
         }
     }
 
