@@ -514,11 +514,11 @@ pub(crate) fn spares_for(b: u8, load: Option<usize>) -> usize {
     };
     let lambda = load as f64 / n as f64;
     // E[ovf] and E[ovf^2] per bucket, where a bucket with k > 8 entries needs ceil((k-8)/8).
-    let (mut p, mut e1, mut e2) = ((-lambda).exp(), 0.0f64, 0.0f64);
+    let (mut p, mut e1, mut e2) = (fmath::exp(-lambda), 0.0f64, 0.0f64);
     for k in 1..=200u32 {
         p *= lambda / k as f64;
         if k > 8 {
-            let o = ((k - 8) as f64 / 8.0).ceil();
+            let o = (k - 8).div_ceil(8) as f64;
             e1 += p * o;
             e2 += p * o * o;
         }
@@ -527,8 +527,8 @@ pub(crate) fn spares_for(b: u8, load: Option<usize>) -> usize {
         }
     }
     let mean = e1 * n as f64;
-    let sd = ((e2 - e1 * e1).max(0.0) * n as f64).sqrt();
-    let want = (mean + 4.0 * sd).ceil() as usize + 2;
+    let sd = fmath::sqrt((e2 - e1 * e1).max(0.0) * n as f64);
+    let want = fmath::ceil(mean + 4.0 * sd) as usize + 2;
     want.min(load / 8)
 }
 
@@ -537,7 +537,7 @@ pub(crate) fn spares_for(b: u8, load: Option<usize>) -> usize {
 /// own anonymous mappings. A compile-time constant in practice (both names are constants).
 #[inline]
 pub(crate) fn may_release<A: Allocator>() -> bool {
-    cfg!(target_os = "linux") && is_global::<A>()
+    cfg!(all(target_os = "linux", feature = "std")) && is_global::<A>()
 }
 
 /// Whether `A` is allocator-api2's `Global` (std's global allocator). Stable Rust cannot
@@ -547,6 +547,71 @@ pub(crate) fn may_release<A: Allocator>() -> bool {
 pub(crate) fn is_global<A: Allocator>() -> bool {
     core::mem::size_of::<A>() == 0
         && core::any::type_name::<A>() == core::any::type_name::<Global>()
+}
+
+/// The few `f64` functions `spares_for` needs: std's, or without std (core has no libm) small
+/// portable versions (relative error below 1e-12 here), plenty for sizing spares.
+mod fmath {
+    #[cfg(feature = "std")]
+    pub(super) fn exp(x: f64) -> f64 {
+        x.exp()
+    }
+    #[cfg(feature = "std")]
+    pub(super) fn sqrt(x: f64) -> f64 {
+        x.sqrt()
+    }
+    #[cfg(feature = "std")]
+    pub(super) fn ceil(x: f64) -> f64 {
+        x.ceil()
+    }
+
+    /// `e^x` for `x <= 0` (the only use): `e^(x / 2^k)` by its Taylor series, squared `k` times.
+    #[cfg(not(feature = "std"))]
+    pub(super) fn exp(x: f64) -> f64 {
+        let mut k = 0;
+        let mut y = x;
+        while y < -0.5 {
+            y /= 2.0;
+            k += 1;
+        }
+        let (mut term, mut sum) = (1.0f64, 1.0f64);
+        for i in 1..20 {
+            term *= y / i as f64;
+            sum += term;
+        }
+        for _ in 0..k {
+            sum *= sum;
+        }
+        sum
+    }
+
+    /// `sqrt(x)` for `x >= 0`: Newton's method from a power-of-two start.
+    #[cfg(not(feature = "std"))]
+    pub(super) fn sqrt(x: f64) -> f64 {
+        if x <= 0.0 {
+            return 0.0;
+        }
+        let mut r = if x >= 1.0 { x } else { 1.0 };
+        for _ in 0..200 {
+            let next = 0.5 * (r + x / r);
+            if next >= r {
+                break;
+            }
+            r = next;
+        }
+        r
+    }
+
+    /// The smallest integer `>= x`, for `0 <= x < 2^63`.
+    #[cfg(not(feature = "std"))]
+    pub(super) fn ceil(x: f64) -> f64 {
+        let t = x as u64 as f64;
+        if t < x {
+            t + 1.0
+        } else {
+            t
+        }
+    }
 }
 
 /// Granularity of [`release_pages`]: a multiple of every common page size (4, 16 and 64 KiB).
@@ -571,21 +636,23 @@ pub(crate) fn release_floor(p: *mut u8) -> *mut u8 {
 pub(crate) unsafe fn release_pages(start: *mut u8, end: *mut u8) {
     let from = (start as usize).div_ceil(RELEASE_ALIGN) * RELEASE_ALIGN;
     let to = (end as usize) / RELEASE_ALIGN * RELEASE_ALIGN;
-    if from >= to {
-        return;
+    #[cfg(all(target_os = "linux", feature = "std"))]
+    if from < to {
+        // SAFETY: whole pages inside an allocation the caller owns and never reads again; the
+        // result is ignored because a refused hint changes nothing (the memory is freed later
+        // anyway).
+        unsafe {
+            libc::madvise(
+                start
+                    .wrapping_add(from - start as usize)
+                    .cast::<libc::c_void>(),
+                to - from,
+                libc::MADV_DONTNEED,
+            );
+        }
     }
-    #[cfg(target_os = "linux")]
-    // SAFETY: whole pages inside an allocation the caller owns and never reads again; the result
-    // is ignored because a refused hint changes nothing (the memory is freed later anyway).
-    unsafe {
-        libc::madvise(
-            start
-                .wrapping_add(from - start as usize)
-                .cast::<libc::c_void>(),
-            to - from,
-            libc::MADV_DONTNEED,
-        );
-    }
+    #[cfg(not(all(target_os = "linux", feature = "std")))]
+    let _ = (from, to, start, end);
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The error of fallible reservations.
 
+use core::alloc::Layout;
 use core::fmt;
-use std::alloc::Layout;
 
 /// Why [`HashMap::try_reserve`](crate::HashMap::try_reserve) failed.
 ///
@@ -35,7 +35,7 @@ impl fmt::Display for TryReserveError {
     }
 }
 
-impl std::error::Error for TryReserveError {}
+impl core::error::Error for TryReserveError {}
 
 impl TryReserveError {
     /// What an infallible allocation does with this error: panic on overflow, abort on OOM.
@@ -44,7 +44,9 @@ impl TryReserveError {
     pub(crate) fn handle(self) -> ! {
         match self {
             TryReserveError::CapacityOverflow => panic!("gomap: capacity overflow"),
-            TryReserveError::AllocError { layout } => std::alloc::handle_alloc_error(layout),
+            TryReserveError::AllocError { layout } => {
+                allocator_api2::alloc::handle_alloc_error(layout)
+            }
         }
     }
 }

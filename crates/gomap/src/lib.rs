@@ -68,7 +68,15 @@
 //! - **Big types**: keys or values larger than [`introspect::MAX_INLINE`] (128) bytes are stored out of line,
 //!   one allocation per entry, as Go does; it keeps buckets small.
 //! - **Iteration order** is arbitrary but stable while the map is unchanged.
-//! - **Features**: `serde` (Serialize/Deserialize), `rayon` (parallel iterators), `sync`
+//! - **Allocators**: `HashMap<K, V, S, A>` and `HashSet<T, S, A>` take an allocator `A`
+//!   (allocator-api2's `Allocator`, [`allocator::Global`] by default), as hashbrown does: every
+//!   allocation the map makes goes through it (see [`allocator`]: arenas, counting allocators;
+//!   pages are handed back to the OS early only for the global allocator).
+//! - **Features**: `std` (on by default; without it the crate is `#![no_std]` on core + alloc:
+//!   no early page release, and the default hasher is foldhash's no_std form, seeded from
+//!   addresses and a global counter instead of per-thread state; `serde`, `rayon`, `sync` and
+//!   `frozen` turn `std` on), `nightly` (allocator-api2 on core's unstable `allocator_api`),
+//!   `serde` (Serialize/Deserialize), `rayon` (parallel iterators), `sync`
 //!   ([`sync::SyncMap`], Go's `sync.Map`: a concurrent map with lock-free reads and no O(n)
 //!   step, reclaiming memory with crossbeam-epoch), `frozen` ([`frozen`]: a map written to bytes
 //!   or a file and read back in place, zero copies, safe on any input; `HashMap::freeze`), `mmap`
@@ -78,6 +86,10 @@
 // On docs.rs (`--cfg docsrs`, nightly rustdoc), every feature-gated item shows the feature it
 // needs (`doc_cfg` labels `#[cfg]` items on its own).
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(all(not(feature = "std"), not(test)), no_std)]
+
+// As `alloc_crate`: the name `alloc` is this crate's module of bucket memory.
+extern crate alloc as alloc_crate;
 
 mod alloc;
 pub mod allocator;
@@ -119,7 +131,8 @@ pub use equivalent::Equivalent;
 
 /// [`HashMap`] and its iterators and entries, under the names std uses
 /// (`gomap::hash_map::Iter`, ...), with std's [`RandomState`](hash_map::RandomState) and
-/// [`DefaultHasher`](hash_map::DefaultHasher), so that `use std::collections::hash_map::{...}`
+/// [`DefaultHasher`](hash_map::DefaultHasher) (feature `std`, on by default), so that
+/// `use std::collections::hash_map::{...}`
 /// can become `use gomap::hash_map::{...}`.
 pub mod hash_map {
     pub use crate::batch::{ContainsMany, GetMany};
@@ -129,6 +142,7 @@ pub mod hash_map {
         Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
     };
     pub use crate::map::HashMap;
+    #[cfg(feature = "std")]
     pub use std::collections::hash_map::{DefaultHasher, RandomState};
 }
 

@@ -1,5 +1,7 @@
 //! `Snapshot`: every bucket's tophash bytes, for drawing a map's memory layout.
 
+use alloc_crate::vec::Vec;
+
 use crate::table::RawTable;
 use crate::table::Side;
 

@@ -2,6 +2,10 @@
 
 use core::fmt;
 
+use alloc_crate::format;
+use alloc_crate::string::ToString;
+use alloc_crate::vec::Vec;
+
 use crate::table::RawTable;
 use crate::table::Side;
 

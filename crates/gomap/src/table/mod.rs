@@ -37,6 +37,7 @@ use core::mem;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
+use alloc_crate::vec::Vec;
 use allocator_api2::alloc::{handle_alloc_error, Allocator, Global};
 
 mod arrays;
