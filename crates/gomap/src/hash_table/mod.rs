@@ -462,7 +462,7 @@ impl<T, A: Allocator> HashTable<T, A> {
         .map(|p| p.map(|p| unsafe { &mut *p }))
     }
 
-    /// A summary of the table's internal state (see [`Stats`](crate::introspect::Stats)).
+    /// A summary of the table's internal state (see [`Stats`]).
     /// **O(buckets)**.
     ///
     /// ```
@@ -475,7 +475,7 @@ impl<T, A: Allocator> HashTable<T, A> {
     }
 
     /// A picture of every bucket's tophash bytes (see
-    /// [`Snapshot`](crate::introspect::Snapshot)). **O(buckets)**.
+    /// [`Snapshot`]). **O(buckets)**.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot::of(&self.table)
     }
