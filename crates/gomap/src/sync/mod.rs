@@ -111,6 +111,7 @@
 //! from many cores contend about c times less than on Go's single mutex), and the reads of
 //! freshly inserted keys take the shard's lock until the next promotion.
 
+mod index;
 mod prims;
 mod shard;
 

@@ -25,7 +25,6 @@
 //!    dropped under the lock except our own index structures (plain integers and pointers).
 
 use core::ptr::{self, NonNull};
-use std::hash::{BuildHasher, Hasher};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::PoisonError;
@@ -35,7 +34,7 @@ use super::prims::{put_ptr, take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, 
 use crossbeam_epoch::Guard;
 use equivalent::Equivalent;
 
-use crate::HashMap;
+use super::index::Grow;
 
 /// How many read-map nodes one locked operation copies into the dirty map (and how many retired
 /// nodes it hands to the collector). Promotion waits for the copy to finish, and needs at least
@@ -64,35 +63,6 @@ pub(crate) fn expunged<V>() -> *mut V {
 pub(crate) fn fold(h: u64, c: u64) -> u64 {
     let m = (h as u128) * (c as u128);
     (m as u64) ^ ((m >> 64) as u64)
-}
-
-/// The hasher of the shard's indexes: the key already is a 64-bit hash, only re-spread.
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct Mix;
-
-/// [`Mix`]'s hasher.
-#[derive(Default)]
-pub(crate) struct MixHasher(u64);
-
-impl BuildHasher for Mix {
-    type Hasher = MixHasher;
-    fn build_hasher(&self) -> MixHasher {
-        MixHasher(0)
-    }
-}
-
-impl Hasher for MixHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = fold(self.0 ^ b as u64, 0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-    fn finish(&self) -> u64 {
-        fold(self.0, 0x9e37_79b9_7f4a_7c15)
-    }
 }
 
 /// A key, its hash and its value slot.
@@ -282,69 +252,55 @@ impl<T: Copy> SegList<T> {
 }
 
 /// The nodes sharing one 64-bit hash, as found under the lock: compared with the key outside it.
+/// Almost always none or one (more only on a full 64-bit hash collision).
 pub(crate) struct Cands<K, V> {
-    first: Option<NodePtr<K, V>>,
-    more: Vec<NodePtr<K, V>>,
+    nodes: Vec<NodePtr<K, V>>,
 }
 
 impl<K, V> PartialEq for Cands<K, V> {
+    /// The same set (the order may differ: a growth of the index may have moved them).
     fn eq(&self, other: &Self) -> bool {
-        self.first == other.first && self.more == other.more
+        self.nodes.len() == other.nodes.len() && self.nodes.iter().all(|p| other.nodes.contains(p))
     }
 }
 
 impl<K, V> Cands<K, V> {
     const fn none() -> Self {
-        Cands {
-            first: None,
-            more: Vec::new(),
-        }
+        Cands { nodes: Vec::new() }
     }
     fn iter(&self) -> impl Iterator<Item = NodePtr<K, V>> + '_ {
-        self.first.into_iter().chain(self.more.iter().copied())
+        self.nodes.iter().copied()
     }
 }
 
-/// A hash -> nodes index, and the list of its nodes in insertion order.
+/// A hash -> nodes index (a flat table of `(hash, node)` slots: [`index::Grow`]), and the list of
+/// its nodes in insertion order.
 struct Index<K, V> {
-    /// The first node of each hash.
-    first: HashMap<u64, NodePtr<K, V>, Mix>,
-    /// Further nodes of a hash already in `first` (full 64-bit collisions: rare with a good hash).
-    more: HashMap<u64, Vec<NodePtr<K, V>>, Mix>,
+    table: Grow<Node<K, V>>,
     nodes: SegList<NodePtr<K, V>>,
 }
 
 impl<K, V> Index<K, V> {
     const fn new() -> Self {
         Index {
-            first: HashMap::with_hasher(Mix),
-            more: HashMap::with_hasher(Mix),
+            table: Grow::new(),
             nodes: SegList::new(),
         }
     }
 
     fn add(&mut self, p: NodePtr<K, V>, hash: u64) {
-        match self.first.entry(hash) {
-            crate::Entry::Vacant(e) => {
-                e.insert(p);
-            }
-            crate::Entry::Occupied(_) => self.more.entry(hash).or_default().push(p),
-        }
+        self.table.add(hash, p.0.as_ptr());
         self.nodes.push(p);
     }
 
     fn candidates(&self, hash: u64) -> Cands<K, V> {
-        let first = self.first.get(&hash).copied();
-        let more = if first.is_some() && !self.more.is_empty() {
-            self.more.get(&hash).cloned().unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        Cands { first, more }
-    }
-
-    fn has_hash(&self, hash: u64) -> bool {
-        self.first.contains_key(&hash)
+        Cands {
+            nodes: self
+                .table
+                .matches(hash)
+                .map(|p| NodePtr(NonNull::new(p.cast_mut()).expect("stored node pointers are not null")))
+                .collect(),
+        }
     }
 
     fn len(&self) -> usize {
@@ -398,23 +354,22 @@ impl<K, V> ReadMap<K, V> {
 
     /// The node for `key` (any state), comparing keys with the caller's `Eq`: no lock held.
     #[inline]
-    fn find<'g, Q>(&'g self, hash: u64, key: &Q, guard: &'g Guard) -> Option<&'g Node<K, V>>
+    fn find<'g, Q>(&'g self, hash: u64, key: &Q, _guard: &'g Guard) -> Option<&'g Node<K, V>>
     where
         Q: ?Sized + Equivalent<K>,
     {
-        let first = self.index.first.get(&hash)?.get(guard);
-        if key.equivalent(&first.key) {
-            return Some(first);
-        }
-        if self.index.more.is_empty() {
-            return None;
-        }
-        self.index
-            .more
-            .get(&hash)?
-            .iter()
-            .map(|p| p.get(guard))
-            .find(|n| key.equivalent(&n.key))
+        self.index.table.table().matches(hash).find_map(|p| {
+            // SAFETY: a published index holds live nodes (invariant 1): a node is freed only by
+            // the collector after it was unlinked from every index, and we are pinned.
+            let n = unsafe { &*p };
+            key.equivalent(&n.key).then_some(n)
+        })
+    }
+
+    /// Whether a node of this hash is in the map (of any key).
+    #[inline]
+    fn has_hash(&self, hash: u64) -> bool {
+        self.index.table.table().matches(hash).next().is_some()
     }
 }
 
@@ -599,7 +554,7 @@ impl<K, V> Shard<K, V> {
             match read.find(hash, key, guard) {
                 Some(n) if !matches!(n.load(guard), Slot::Expunged) => return Located::Node(n),
                 Some(_) => {}
-                None if !readonly && !confirmed_by_lock && !read.index.has_hash(hash) => {
+                None if !readonly && !confirmed_by_lock && !read.has_hash(hash) => {
                     // No node of this hash in the read map: if the dirty map has none either
                     // (checked by the insert, under the lock), the key is absent.
                     return Located::Absent(Proof {
@@ -699,7 +654,8 @@ impl<K, V> Shard<K, V> {
             // replaced), and owned only by the stack (invariant 2).
             unsafe { defer_free(guard, p.0.as_ptr()) };
         }
-        if d.cursor.is_none() && d.fresh > 0 && d.misses >= d.index.len() {
+        d.index.table.migrate(step * 4);
+        if d.cursor.is_none() && !d.index.table.growing() && d.fresh > 0 && d.misses >= d.index.len() {
             self.promote(d, guard);
         }
     }
@@ -727,7 +683,7 @@ impl<K, V> Shard<K, V> {
         loop {
             let mut d = self.lock();
             self.work(&mut d, SETTLE_STEP, guard);
-            if d.cursor.is_none() {
+            if d.cursor.is_none() && !d.index.table.growing() {
                 if d.fresh > 0 {
                     self.promote(&mut d, guard);
                 }
