@@ -25,18 +25,20 @@ const MIN_CAP: usize = 16;
 #[cfg(all(target_os = "linux", not(loom)))]
 const HUGE: usize = 2 << 20;
 
-/// Zeroed memory, aligned to 64 bytes; huge-page backed when large (Linux). Untouched pages are
+/// Zeroed memory, aligned to `align` (at most 2 MiB); huge-page backed when large (Linux). Untouched pages are
 /// mapped lazily by the kernel, so allocating is O(1) in the size and the first write of each
 /// page pays its zeroing.
 pub(crate) struct ZeroMem {
     ptr: NonNull<u8>,
     bytes: usize,
+    align: usize,
 }
 
 impl ZeroMem {
-    /// `bytes` zeroed bytes (`bytes > 0`). Aborts through `handle_alloc_error` when out of memory.
-    pub(crate) fn new(bytes: usize) -> Self {
-        debug_assert!(bytes > 0);
+    /// `bytes` zeroed bytes (`bytes > 0`) aligned to `align` (a power of two, at most 2 MiB).
+    /// Aborts through `handle_alloc_error` when out of memory.
+    pub(crate) fn new(bytes: usize, align: usize) -> Self {
+        debug_assert!(bytes > 0 && align.is_power_of_two() && align <= 2 << 20);
         #[cfg(all(target_os = "linux", not(loom)))]
         if bytes >= HUGE {
             let len = bytes.next_multiple_of(HUGE);
@@ -53,7 +55,7 @@ impl ZeroMem {
                 )
             };
             if raw == libc::MAP_FAILED {
-                std::alloc::handle_alloc_error(Self::layout(bytes));
+                std::alloc::handle_alloc_error(Self::layout(bytes, align));
             }
             let start = raw as usize;
             let aligned = start.next_multiple_of(HUGE);
@@ -73,19 +75,20 @@ impl ZeroMem {
             return ZeroMem {
                 ptr: NonNull::new(aligned as *mut u8).expect("mmap returned a non-null window"),
                 bytes: len,
+                align,
             };
         }
-        let layout = Self::layout(bytes);
+        let layout = Self::layout(bytes, align);
         // SAFETY: the layout has a non-zero size.
         let p = unsafe { std::alloc::alloc_zeroed(layout) };
         let Some(ptr) = NonNull::new(p) else {
             std::alloc::handle_alloc_error(layout)
         };
-        ZeroMem { ptr, bytes }
+        ZeroMem { ptr, bytes, align }
     }
 
-    fn layout(bytes: usize) -> std::alloc::Layout {
-        std::alloc::Layout::from_size_align(bytes, 64).expect("a table size fits a layout")
+    fn layout(bytes: usize, align: usize) -> std::alloc::Layout {
+        std::alloc::Layout::from_size_align(bytes, align).expect("a table size fits a layout")
     }
 
     pub(crate) fn ptr(&self) -> NonNull<u8> {
@@ -102,7 +105,7 @@ impl Drop for ZeroMem {
             return;
         }
         // SAFETY: allocated in `new` with this very layout, freed once.
-        unsafe { std::alloc::dealloc(self.ptr.as_ptr(), Self::layout(self.bytes)) };
+        unsafe { std::alloc::dealloc(self.ptr.as_ptr(), Self::layout(self.bytes, self.align)) };
     }
 }
 
@@ -142,7 +145,7 @@ impl<P> Flat<P> {
 
     fn with_cap(cap: usize) -> Self {
         debug_assert!(cap.is_power_of_two() && cap >= MIN_CAP);
-        let mem = ZeroMem::new(cap * size_of::<Slot<P>>());
+        let mem = ZeroMem::new(cap * size_of::<Slot<P>>(), 64);
         // A zeroed slot is an empty one (hash 0, null pointer).
         let slots = mem.ptr().as_ptr().cast::<Slot<P>>();
         Flat {

@@ -111,6 +111,7 @@
 //! from many cores contend about c times less than on Go's single mutex), and the reads of
 //! freshly inserted keys take the shard's lock until the next promotion.
 
+mod arena;
 mod index;
 mod prims;
 mod shard;
@@ -384,7 +385,6 @@ where
                         };
                         if n.cas(current, new).is_ok() {
                             pending.value_moved();
-                            drop(pending);
                             let old = Self::replaced(shard, n, current, &guard);
                             return old.map(|p| self.value_ref(p, guard));
                         }
@@ -494,7 +494,6 @@ where
                             let new = pending.boxed_value_ptr();
                             if n.cas(core::ptr::null_mut(), new).is_ok() {
                                 pending.value_moved();
-                                drop(pending);
                                 shard.added();
                                 return (self.value_ref(new, guard), true);
                             }
@@ -502,9 +501,8 @@ where
                     }
                 },
                 Located::Absent(proof) => {
-                    let new = pending.value_ptr();
                     match shard.insert_new(pending, &proof, &guard) {
-                        Ok(_) => return (self.value_ref(new, guard), true),
+                        Ok((_, new)) => return (self.value_ref(new, guard), true),
                         Err(p) => {
                             pending = p;
                             retry = true;

@@ -29,12 +29,14 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::PoisonError;
 
-use super::prims::{put_ptr, take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, MutexGuard};
+use super::prims::{take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, MutexGuard};
 
 use crossbeam_epoch::Guard;
 use equivalent::Equivalent;
 
+use super::arena::{Arena, Bump};
 use super::index::Grow;
+use std::sync::Arc;
 
 /// How many read-map nodes one locked operation copies into the dirty map (and how many retired
 /// nodes it hands to the collector). Promotion waits for the copy to finish, and needs at least
@@ -386,6 +388,8 @@ struct Dirty<K, V> {
     expunged: SegList<NodePtr<K, V>>,
     /// Unreachable nodes, handed to the collector a few per locked operation.
     retire: SegList<NodePtr<K, V>>,
+    /// Where the next node is allocated.
+    bump: Bump,
 }
 
 /// What [`Shard::locate`] found.
@@ -403,65 +407,87 @@ pub(crate) struct Proof<K, V> {
     cands: Cands<K, V>,
 }
 
-/// A node not yet in a map: the key and value of an insert, or a node built for one.
+/// A node not yet in a map: the key, hash and value of an insert. The node itself is built in
+/// the shard's arena by [`Shard::insert_new`], under the lock (moving bytes only).
 pub(crate) struct Pending<K, V> {
-    node: Box<Node<K, V>>,
+    hash: u64,
+    key: K,
+    value: PendingValue<V>,
+}
+
+/// A pending value: by value when the node will hold it inline ([`inline_values`]), else
+/// already boxed (outside the lock).
+enum PendingValue<V> {
+    Inline(V),
+    Boxed(OwnedBox<V>),
+}
+
+/// A `Box<V>` as a raw pointer (so that publishing it does not alias a live `Box`); freed on drop
+/// unless [`OwnedBox::into_raw`] gave it away.
+struct OwnedBox<V>(NonNull<V>);
+
+impl<V> OwnedBox<V> {
+    fn new(v: V) -> Self {
+        OwnedBox(NonNull::from(Box::leak(Box::new(v))))
+    }
+    fn as_ptr(&self) -> *mut V {
+        self.0.as_ptr()
+    }
+    fn into_raw(self) -> *mut V {
+        let p = self.0.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+}
+
+impl<V> Drop for OwnedBox<V> {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `Box::leak` and was not given away (`into_raw` forgets
+        // `self`), so we own the box.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
 }
 
 impl<K, V> Pending<K, V> {
     pub(crate) fn new(hash: u64, key: K, value: V) -> Self {
-        if inline_values::<V>() {
-            let node = Box::new(Node {
-                hash,
-                key,
-                value: AtomicPtr::new(ptr::null_mut()),
-                inline: core::mem::MaybeUninit::new(value),
-            });
-            // The node is on the heap: the inline slot's address is stable from here on.
-            node.value.store(node.inline_ptr(), Ordering::Relaxed);
-            Pending { node }
+        let value = if inline_values::<V>() {
+            PendingValue::Inline(value)
         } else {
-            Pending {
-                node: Box::new(Node {
-                    hash,
-                    key,
-                    value: AtomicPtr::new(Box::into_raw(Box::new(value))),
-                    inline: core::mem::MaybeUninit::uninit(),
-                }),
-            }
-        }
+            PendingValue::Boxed(OwnedBox::new(value))
+        };
+        Pending { hash, key, value }
     }
 
     pub(crate) fn node_hash(&self) -> u64 {
-        self.node.hash
+        self.hash
     }
 
     pub(crate) fn key(&self) -> &K {
-        &self.node.key
+        &self.key
     }
 
-    /// The value pointer, for the node's own insertion by [`Shard::insert_new`].
-    pub(crate) fn value_ptr(&self) -> *mut V {
-        self.node.value.load(Ordering::Relaxed)
-    }
-
-    /// The value as a box, for a compare-and-swap into another node (an inline value is moved
-    /// into a box first, once); on success the caller calls [`Pending::value_moved`].
+    /// The value as a box, for a compare-and-swap into an existing node (an inline value is
+    /// moved into a box first, once); on success the caller calls [`Pending::value_moved`].
     pub(crate) fn boxed_value_ptr(&mut self) -> *mut V {
-        let node = &mut *self.node;
-        let v = take_ptr(&mut node.value);
-        if v == node.inline_ptr() {
-            // SAFETY: the inline slot holds the pending value (the pointer says so) and no one
-            // else sees this node; it is read out once, and the pointer then names the box.
-            let value = unsafe { node.inline.assume_init_read() };
-            put_ptr(&mut node.value, Box::into_raw(Box::new(value)));
+        if let PendingValue::Inline(v) = &mut self.value {
+            // SAFETY: the value is read out and its place overwritten right away without being
+            // dropped; `OwnedBox::new` cannot unwind in between (allocation failure aborts).
+            unsafe {
+                let v = ptr::read(v);
+                ptr::write(&mut self.value, PendingValue::Boxed(OwnedBox::new(v)));
+            }
         }
-        take_ptr(&mut node.value)
+        match &self.value {
+            PendingValue::Boxed(b) => b.as_ptr(),
+            PendingValue::Inline(_) => unreachable!("boxed just above"),
+        }
     }
 
-    /// The value now belongs to another node: forget it here (the key is dropped with `self`).
-    pub(crate) fn value_moved(&mut self) {
-        put_ptr(&mut self.node.value, ptr::null_mut());
+    /// The boxed value now belongs to a node: forget it, and drop the key (outside any lock).
+    pub(crate) fn value_moved(self) {
+        if let PendingValue::Boxed(b) = self.value {
+            b.into_raw();
+        }
     }
 }
 
@@ -470,6 +496,31 @@ pub(crate) struct Shard<K, V> {
     read: AtomicPtr<ReadMap<K, V>>,
     dirty: Mutex<Dirty<K, V>>,
     len: AtomicIsize,
+    /// The node memory (shared with the deferred frees still pending).
+    arena: Arc<Arena>,
+}
+
+/// Drops a node's contents and returns its slot to the arena, through the collector, once no
+/// guard pinned now is left. A panic in a key's or value's drop is caught there.
+///
+/// # Safety
+/// `p` is a node of `arena`, unreachable for any thread that pins after this call, and freed
+/// only here. `K` and `V` are `Send + 'static`.
+unsafe fn defer_free_node<K, V>(guard: &Guard, arena: &Arc<Arena>, p: *mut Node<K, V>) {
+    struct Owned<K, V>(*mut Node<K, V>, Arc<Arena>);
+    let owned = Owned(p, Arc::clone(arena));
+    let free = move || {
+        let owned = owned;
+        // SAFETY: the collector runs this once, after every guard that could still see the
+        // node is gone; the node is initialised and dropped only here (the caller's promise).
+        let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(owned.0) }));
+        // SAFETY: the slot belongs to this arena, its contents are dropped, and it is pushed
+        // once.
+        unsafe { owned.1.push_free(owned.0.cast()) };
+    };
+    // SAFETY: the closure owns nothing borrowed from the stack, and the caller promises that the
+    // node is unlinked, freed only here, and safe to drop on any thread at any later time.
+    unsafe { guard.defer_unchecked(free) };
 }
 
 /// Frees a box through the collector, once no guard pinned now is left. A panic in `T`'s drop
@@ -503,8 +554,10 @@ impl<K, V> Shard<K, V> {
                 misses: 0,
                 expunged: SegList::new(),
                 retire: SegList::new(),
+                bump: Bump::new(),
             }),
             len: AtomicIsize::new(0),
+            arena: Arc::new(Arena::new()),
         }
     }
 
@@ -590,20 +643,55 @@ impl<K, V> Shard<K, V> {
         }
     }
 
-    /// Inserts the pending node if the key is still absent as `proof` saw it; else hands it back.
+    /// Inserts the pending key and value if the key is still absent as `proof` saw it (else hands
+    /// them back): builds the node in the arena, under the lock (moving bytes, no user code).
+    /// Returns the node and the value pointer it was given.
     pub(crate) fn insert_new<'g>(
         &self,
         pending: Pending<K, V>,
         proof: &Proof<K, V>,
         guard: &'g Guard,
-    ) -> Result<&'g Node<K, V>, Pending<K, V>> {
-        let hash = pending.node.hash;
+    ) -> Result<(&'g Node<K, V>, *mut V), Pending<K, V>> {
+        let hash = pending.hash;
         let mut d = self.lock();
         let now = self.read.load(Ordering::Relaxed);
         if !ptr::eq(now, proof.read) || d.index.candidates(hash) != proof.cands {
             return Err(pending);
         }
-        let p = NodePtr(NonNull::from(Box::leak(pending.node)));
+        let slot = d
+            .bump
+            .alloc(
+                &self.arena,
+                size_of::<Node<K, V>>(),
+                core::mem::align_of::<Node<K, V>>(),
+            )
+            .cast::<Node<K, V>>();
+        let Pending { hash, key, value } = pending;
+        // SAFETY: `slot` is fresh arena memory for one node (size and alignment as asked), ours
+        // alone; the inline field's address is stable there, so the value pointer may name it.
+        let value_ptr = unsafe {
+            let (value, inline, ptr) = match value {
+                PendingValue::Inline(v) => {
+                    let p = ptr::addr_of_mut!((*slot).inline).cast::<V>();
+                    (AtomicPtr::new(p), core::mem::MaybeUninit::new(v), p)
+                }
+                PendingValue::Boxed(b) => {
+                    let p = b.into_raw();
+                    (AtomicPtr::new(p), core::mem::MaybeUninit::uninit(), p)
+                }
+            };
+            ptr::write(
+                slot,
+                Node {
+                    hash,
+                    key,
+                    value,
+                    inline,
+                },
+            );
+            ptr
+        };
+        let p = NodePtr(NonNull::new(slot).expect("arena memory is not null"));
         // SAFETY: `now` is the published read map, stable while we hold the lock.
         let read = unsafe { &*now };
         // Announce the key before it can be found, so that a lock-free absent lookup that
@@ -615,7 +703,7 @@ impl<K, V> Shard<K, V> {
         self.len.fetch_add(1, Ordering::Relaxed);
         self.work(&mut d, STEP, guard);
         drop(d);
-        Ok(p.get(guard))
+        Ok((p.get(guard), value_ptr))
     }
 
     /// Bounded background work under the lock: copy up to `step` read-map nodes into the dirty
@@ -652,7 +740,7 @@ impl<K, V> Shard<K, V> {
             // SAFETY: nodes on the retire stack are unreachable from the published read map
             // and from the dirty map (they were expunged from a read map that has since been
             // replaced), and owned only by the stack (invariant 2).
-            unsafe { defer_free(guard, p.0.as_ptr()) };
+            unsafe { defer_free_node(guard, &self.arena, p.0.as_ptr()) };
         }
         d.index.table.migrate(step * 4);
         if d.cursor.is_none() && !d.index.table.growing() && d.fresh > 0 && d.misses >= d.index.len() {
@@ -743,7 +831,7 @@ impl<K, V> Shard<K, V> {
                 unsafe { node.retire(guard, v) };
             }
             // SAFETY: every owned node is unreachable from the new maps; owned once (invariant 2).
-            unsafe { defer_free(guard, p.0.as_ptr()) };
+            unsafe { defer_free_node(guard, &self.arena, p.0.as_ptr()) };
         }
         self.len.fetch_sub(removed, Ordering::Relaxed);
         // Only integers and pointers: dropping the lists frees no node.
@@ -775,8 +863,9 @@ impl<K, V> Drop for Shard<K, V> {
         for p in owned {
             let r = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: every node is owned exactly once by the lists above (invariant 2) and
-                // no reader exists (we have `&mut self`); nodes are freed here and nowhere else.
-                drop(unsafe { Box::from_raw(p.0.as_ptr()) })
+                // no reader exists (we have `&mut self`); nodes are dropped here and nowhere
+                // else (their memory is the arena's, freed with it).
+                unsafe { ptr::drop_in_place(p.0.as_ptr()) }
             }));
             if let Err(e) = r {
                 first_panic.get_or_insert(e);
