@@ -69,8 +69,6 @@ impl ZeroMem {
                 if tail > 0 {
                     libc::munmap((aligned + len) as *mut libc::c_void, tail);
                 }
-                // Advice only: failure (THP disabled) leaves ordinary pages.
-                libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
             }
             return ZeroMem {
                 ptr: NonNull::new(aligned as *mut u8).expect("mmap returned a non-null window"),
