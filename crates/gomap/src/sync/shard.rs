@@ -349,9 +349,14 @@ impl<K, V> ReadMap<K, V> {
         self.filter[w].load(Ordering::Relaxed) & bit != 0
     }
 
+    /// Sets the bit of `hash`. Called under the shard's lock only (every writer of the filter
+    /// holds it), so a load and a store suffice: no read-modify-write.
     fn mark_dirty(&self, hash: u64) {
         let (w, bit) = self.filter_bit(hash);
-        self.filter[w].fetch_or(bit, Ordering::Relaxed);
+        let word = self.filter[w].load(Ordering::Relaxed);
+        if word & bit == 0 {
+            self.filter[w].store(word | bit, Ordering::Relaxed);
+        }
     }
 
     /// The node for `key` (any state), comparing keys with the caller's `Eq`: no lock held.
@@ -493,11 +498,25 @@ impl<K, V> Pending<K, V> {
 
 /// One shard: the published read map, the dirty state and the live-entry count.
 pub(crate) struct Shard<K, V> {
-    read: AtomicPtr<ReadMap<K, V>>,
+    /// Alone on its cache line: every read loads it, so the lock word and the counter that
+    /// writers change must not share its line (they would evict it from the readers' caches).
+    read: Line<AtomicPtr<ReadMap<K, V>>>,
     dirty: Mutex<Dirty<K, V>>,
     len: AtomicIsize,
     /// The node memory (shared with the deferred frees still pending).
     arena: Arc<Arena>,
+}
+
+/// A value alone on its own 128-byte block (two cache lines: the adjacent-line prefetcher pairs
+/// them).
+#[repr(align(128))]
+struct Line<T>(T);
+
+impl<T> core::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 /// Drops a node's contents and returns its slot to the arena, through the collector, once no
@@ -546,7 +565,7 @@ unsafe fn defer_free<T>(guard: &Guard, p: *mut T) {
 impl<K, V> Shard<K, V> {
     pub(crate) fn new() -> Self {
         Shard {
-            read: AtomicPtr::new(Box::into_raw(Box::new(ReadMap::new(Index::new())))),
+            read: Line(AtomicPtr::new(Box::into_raw(Box::new(ReadMap::new(Index::new()))))),
             dirty: Mutex::new(Dirty {
                 index: Index::new(),
                 cursor: None,
@@ -843,7 +862,7 @@ impl<K, V> Shard<K, V> {
 
 impl<K, V> Drop for Shard<K, V> {
     fn drop(&mut self) {
-        let read = take_ptr(&mut self.read);
+        let read = take_ptr(&mut self.read.0);
         // Exclusive already (`&mut self`); `lock` rather than `get_mut` works with loom too.
         let mut d = self.lock();
         let d = &mut *d;
