@@ -49,6 +49,8 @@ impl Arena {
     /// `p` is a slot of this arena (allocated by a [`Bump`] over it), unreachable by every
     /// thread, its contents already dropped, and not pushed twice.
     pub(crate) unsafe fn push_free(&self, p: *mut u8) {
+        // The slot is aligned for a node, which holds a `u64`: enough for a pointer.
+        #[allow(clippy::cast_ptr_alignment)]
         let f = p.cast::<Free>();
         let mut head = self.free.load(Ordering::Relaxed);
         loop {

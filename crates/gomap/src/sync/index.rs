@@ -34,6 +34,12 @@ pub(crate) struct ZeroMem {
     align: usize,
 }
 
+// SAFETY: a `ZeroMem` owns plain bytes (no values of any type); moving or sharing the owner
+// between threads is sound, and whoever writes through the pointer synchronises on its own.
+unsafe impl Send for ZeroMem {}
+// SAFETY: as above: `&ZeroMem` only hands out the pointer.
+unsafe impl Sync for ZeroMem {}
+
 impl ZeroMem {
     /// `bytes` zeroed bytes (`bytes > 0`) aligned to `align` (a power of two, at most 2 MiB).
     /// Aborts through `handle_alloc_error` when out of memory.
@@ -144,7 +150,8 @@ impl<P> Flat<P> {
     fn with_cap(cap: usize) -> Self {
         debug_assert!(cap.is_power_of_two() && cap >= MIN_CAP);
         let mem = ZeroMem::new(cap * size_of::<Slot<P>>(), 64);
-        // A zeroed slot is an empty one (hash 0, null pointer).
+        // A zeroed slot is an empty one (hash 0, null pointer); the memory is 64-aligned.
+        #[allow(clippy::cast_ptr_alignment)]
         let slots = mem.ptr().as_ptr().cast::<Slot<P>>();
         Flat {
             mem: Some(mem),

@@ -4,11 +4,13 @@
 //! All the unsafe code of the sync module lives here. The invariants, which every `SAFETY`
 //! comment below leans on:
 //!
-//! 1. **Nodes.** A [`Node`] is a heap allocation holding a key, its hash, and an atomic pointer
-//!    to the value: null (removed), [`expunged`] (removed and left out of the dirty map), or a
-//!    `Box<V>` owned by the node. A node's memory is freed only through the epoch collector
-//!    (`defer_unchecked`) after it is unreachable from the shard's published read map and from the
-//!    dirty map, or directly by `Drop`/`clear` paths that own it exclusively.
+//! 1. **Nodes.** A [`Node`] is a slot of the shard's [`Arena`] holding a key, its hash, and an
+//!    atomic pointer to the value: null (removed), [`expunged`] (removed and left out of the
+//!    dirty map), the node's own inline value, or a `Box<V>` owned by the node. A node is
+//!    dropped (and its slot returned to the arena) only through the epoch collector
+//!    (`defer_free_node`) after it is unreachable from the shard's published read map and from
+//!    the dirty map, or directly by the shard's `Drop`, which owns it exclusively. The arena's
+//!    memory outlives every node: it is shared (`Arc`) by the shard and every pending free.
 //! 2. **Ownership of node pointers.** Every live node is owned by exactly one of: the dirty map's
 //!    node list (`dirty.index.nodes`), the unvisited tail of the read map's node list (from the
 //!    rebuild cursor on), the expunged list (nodes of the read map expunged by the rebuild, still
@@ -275,7 +277,7 @@ impl<K, V> Cands<K, V> {
     }
 }
 
-/// A hash -> nodes index (a flat table of `(hash, node)` slots: [`index::Grow`]), and the list of
+/// A hash -> nodes index (a flat table of `(hash, node)` slots: [`Grow`]), and the list of
 /// its nodes in insertion order.
 struct Index<K, V> {
     table: Grow<Node<K, V>>,
@@ -300,7 +302,9 @@ impl<K, V> Index<K, V> {
             nodes: self
                 .table
                 .matches(hash)
-                .map(|p| NodePtr(NonNull::new(p.cast_mut()).expect("stored node pointers are not null")))
+                .map(|p| {
+                    NodePtr(NonNull::new(p.cast_mut()).expect("stored node pointers are not null"))
+                })
                 .collect(),
         }
     }
@@ -496,6 +500,9 @@ impl<K, V> Pending<K, V> {
     }
 }
 
+/// What [`Shard::insert_new`] built: the node, and the value pointer it was given.
+pub(crate) type Inserted<'g, K, V> = (&'g Node<K, V>, *mut V);
+
 /// One shard: the published read map, the dirty state and the live-entry count.
 pub(crate) struct Shard<K, V> {
     /// Alone on its cache line: every read loads it, so the lock word and the counter that
@@ -565,7 +572,9 @@ unsafe fn defer_free<T>(guard: &Guard, p: *mut T) {
 impl<K, V> Shard<K, V> {
     pub(crate) fn new() -> Self {
         Shard {
-            read: Line(AtomicPtr::new(Box::into_raw(Box::new(ReadMap::new(Index::new()))))),
+            read: Line(AtomicPtr::new(Box::into_raw(Box::new(ReadMap::new(
+                Index::new(),
+            ))))),
             dirty: Mutex::new(Dirty {
                 index: Index::new(),
                 cursor: None,
@@ -670,7 +679,7 @@ impl<K, V> Shard<K, V> {
         pending: Pending<K, V>,
         proof: &Proof<K, V>,
         guard: &'g Guard,
-    ) -> Result<(&'g Node<K, V>, *mut V), Pending<K, V>> {
+    ) -> Result<Inserted<'g, K, V>, Pending<K, V>> {
         let hash = pending.hash;
         let mut d = self.lock();
         let now = self.read.load(Ordering::Relaxed);
@@ -762,7 +771,11 @@ impl<K, V> Shard<K, V> {
             unsafe { defer_free_node(guard, &self.arena, p.0.as_ptr()) };
         }
         d.index.table.migrate(step * 4);
-        if d.cursor.is_none() && !d.index.table.growing() && d.fresh > 0 && d.misses >= d.index.len() {
+        if d.cursor.is_none()
+            && !d.index.table.growing()
+            && d.fresh > 0
+            && d.misses >= d.index.len()
+        {
             self.promote(d, guard);
         }
     }
