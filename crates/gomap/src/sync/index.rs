@@ -242,6 +242,18 @@ impl<P> Grow<P> {
         }
     }
 
+    /// An index with room for `n` entries before its first growth. O(1) (a zeroed mapping).
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        let mut g = Self::new();
+        if n > 0 {
+            let cap = (n * LOAD_DEN / LOAD_NUM + 1)
+                .next_power_of_two()
+                .max(MIN_CAP);
+            g.cur = Flat::with_cap(cap);
+        }
+        g
+    }
+
     /// Whether a growth is still copying slots (the index must not be published then).
     pub(crate) fn growing(&self) -> bool {
         self.migrated.is_some()

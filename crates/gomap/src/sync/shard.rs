@@ -258,22 +258,29 @@ impl<T: Copy> SegList<T> {
 /// The nodes sharing one 64-bit hash, as found under the lock: compared with the key outside it.
 /// Almost always none or one (more only on a full 64-bit hash collision).
 pub(crate) struct Cands<K, V> {
-    nodes: Vec<NodePtr<K, V>>,
+    first: Option<NodePtr<K, V>>,
+    /// Any further ones (allocates only on a full-hash collision).
+    more: Vec<NodePtr<K, V>>,
 }
 
 impl<K, V> PartialEq for Cands<K, V> {
     /// The same set (the order may differ: a growth of the index may have moved them).
     fn eq(&self, other: &Self) -> bool {
-        self.nodes.len() == other.nodes.len() && self.nodes.iter().all(|p| other.nodes.contains(p))
+        self.more.len() == other.more.len()
+            && self.first.is_some() == other.first.is_some()
+            && self.iter().all(|p| other.iter().any(|q| q == p))
     }
 }
 
 impl<K, V> Cands<K, V> {
     const fn none() -> Self {
-        Cands { nodes: Vec::new() }
+        Cands {
+            first: None,
+            more: Vec::new(),
+        }
     }
     fn iter(&self) -> impl Iterator<Item = NodePtr<K, V>> + '_ {
-        self.nodes.iter().copied()
+        self.first.into_iter().chain(self.more.iter().copied())
     }
 }
 
@@ -297,15 +304,21 @@ impl<K, V> Index<K, V> {
         self.nodes.push(p);
     }
 
+    /// An empty index whose table already has room for `n` entries (no growth until then).
+    fn with_capacity(n: usize) -> Self {
+        Index {
+            table: Grow::with_capacity(n),
+            nodes: SegList::new(),
+        }
+    }
+
     fn candidates(&self, hash: u64) -> Cands<K, V> {
+        let mut all = self.table.matches(hash).map(|p| {
+            NodePtr(NonNull::new(p.cast_mut()).expect("stored node pointers are not null"))
+        });
         Cands {
-            nodes: self
-                .table
-                .matches(hash)
-                .map(|p| {
-                    NodePtr(NonNull::new(p.cast_mut()).expect("stored node pointers are not null"))
-                })
-                .collect(),
+            first: all.next(),
+            more: all.collect(),
         }
     }
 
@@ -783,7 +796,10 @@ impl<K, V> Shard<K, V> {
     /// Publishes the dirty map as the read map and starts rebuilding a new dirty map from it.
     /// O(1) apart from the new filter's zeroed allocation.
     fn promote(&self, d: &mut Dirty<K, V>, guard: &Guard) {
-        let index = core::mem::replace(&mut d.index, Index::new());
+        // The next dirty map starts with room for this one's nodes, which the rebuild copies
+        // into it: no chain of small growths (each a fresh table and its page faults).
+        let room = d.index.len();
+        let index = core::mem::replace(&mut d.index, Index::with_capacity(room));
         let empty = index.len() == 0;
         let new = Box::into_raw(Box::new(ReadMap::new(index)));
         let old = self.read.swap(new, Ordering::AcqRel);
