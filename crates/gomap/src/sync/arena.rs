@@ -1,6 +1,6 @@
-//! Node memory of one shard: nodes are carved out of chunks (huge-page backed once large, see
-//! [`ZeroMem`]) instead of one heap allocation each, so that an insert allocates nothing in the
-//! common case and a read hit's node access costs no TLB miss.
+//! Node memory of one shard: nodes are carved out of chunks ([`ZeroMem`]) instead of one heap
+//! allocation each, so that an insert allocates nothing in the common case and nodes sit densely
+//! (no allocator header between them: fewer pages, fewer TLB misses for a read hit).
 //!
 //! - The chunks belong to an [`Arena`] shared (`Arc`) by the shard and by every deferred free
 //!   that is still waiting in the epoch collector, so the memory outlives both.

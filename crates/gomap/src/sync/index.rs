@@ -4,8 +4,13 @@
 //! (invariant 3 of [`shard`](super::shard)): readers probe it without any synchronisation.
 //!
 //! A read hit probes one slot line (the slot at the key's home position, or the next ones: at
-//! most 5/8 of the slots are used) and then the node; large tables live in memory the kernel is
-//! asked to back with 2 MiB pages, so that the probe costs no TLB miss either.
+//! most 5/8 of the slots are used) and then the node.
+//!
+//! Large tables are fresh anonymous mappings, not heap blocks: the allocator may hand out a
+//! recycled heap block that `calloc` must clear (an O(n) memset in one call), while a mapping's
+//! zero pages are faulted in one 4 KiB page at a time by the writes that touch them. They are
+//! deliberately *not* advised for transparent huge pages: on the measuring machine a huge-page
+//! fault took ~9 ms (direct compaction), which broke the 1 ms bound on a single insert.
 
 use core::ptr::NonNull;
 
@@ -21,13 +26,13 @@ const MIGRATE: usize = 8;
 /// The smallest non-empty table.
 const MIN_CAP: usize = 16;
 
-/// Tables at least this large are mapped with `mmap` and advised for huge pages (Linux).
+/// Tables at least this large are fresh `mmap`s (Linux), 2 MiB aligned.
 #[cfg(all(target_os = "linux", not(loom)))]
 const HUGE: usize = 2 << 20;
 
-/// Zeroed memory, aligned to `align` (at most 2 MiB); huge-page backed when large (Linux). Untouched pages are
-/// mapped lazily by the kernel, so allocating is O(1) in the size and the first write of each
-/// page pays its zeroing.
+/// Zeroed memory, aligned to `align` (at most 2 MiB); a fresh mapping when large (Linux), whose
+/// untouched pages are mapped lazily by the kernel, so allocating is O(1) in the size and the
+/// first write of each page pays its zeroing.
 pub(crate) struct ZeroMem {
     ptr: NonNull<u8>,
     bytes: usize,
