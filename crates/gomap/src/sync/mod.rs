@@ -23,8 +23,8 @@
 //! ## The design
 //!
 //! As in Go, a map is a **read map** published through one atomic pointer plus a **dirty map**
-//! behind a mutex. Both map a key to the same heap *node*, which holds the key and an atomic
-//! pointer to the value. A key found in the read map is read, replaced or removed with atomics
+//! behind a mutex. Both map a key to the same *node*, which holds the key and an atomic
+//! pointer to the value (a value type without drop glue starts out inline in the node). A key found in the read map is read, replaced or removed with atomics
 //! on its node alone, without the lock; a new key goes into the dirty map under the lock. When
 //! locked operations have been as many as the dirty map's entries (a *miss* counts one, a new
 //! key two), the dirty map is *promoted*: published as the new read map in one pointer swap.
@@ -53,8 +53,19 @@
 //!   A panic in `Hash`, `Eq`, `Clone`, a closure or a `Drop` therefore leaves every lock free and
 //!   the map consistent. A value or key dropped by the collector (not by your call) that panics
 //!   has its panic caught there (the panic hook still reports it).
-//! - Both maps are gomap [`HashMap`](crate::HashMap)s of `u64 -> node pointer`, so they grow
-//!   incrementally too, and a read map's drop (a plain bucket array) does not visit its entries.
+//! - Both maps are flat open-addressing tables of `(64-bit hash, node pointer)` slots (16 bytes,
+//!   linear probing, at most 5/8 full), built under the lock while they are the dirty map and
+//!   never written once published. They grow incrementally as gomap's table does: a growth
+//!   allocates the doubled table zeroed (O(1): the OS maps zero pages lazily) and every insert
+//!   then copies 8 old slots (every locked operation 16), so the copy ends long before the next
+//!   growth; a dirty map is promoted only once its growth is done. A read map's drop frees two
+//!   arrays and never visits its entries.
+//! - Nodes are carved out of a per-shard arena (chunks doubling from 32 nodes up to 2 MiB), not
+//!   allocated one by one: an insert allocates nothing in the common case, and nodes sit densely
+//!   (a `u64 -> u64` node is 32 bytes). A freed node (through the collector) returns to the
+//!   arena's free list for the shard's next inserts; the chunks go back to the OS when the map,
+//!   and every deferred free still pending, are gone. So a map keeps the node memory of its
+//!   largest size until it is dropped (`clear` included).
 //!
 //! ## Reclamation: crossbeam-epoch
 //!
@@ -65,10 +76,17 @@
 //! gomap's `rayon` feature, it is the most used of them, and its pin writes only the pinning
 //! thread's own record: a read hit costs one thread-local increment and a fence, and no
 //! reference count on a shared line (arc-swap's fallback path and `Arc` clones do write one).
-//! Measured (`perf` on `gomap bench --concurrent --workloads read`): the pin is a few percent of
-//! a read hit; the hit's cost is its cache misses (the index bucket, then the node), so a read
-//! hit is slower than papaya's or dashmap's at 1M keys (0.4-0.9x of papaya's Mop/s in one
-//! interleaved run on a loaded 2-core machine), and would not get faster with another collector.
+//! What a read hit costs, measured at 1M `u64` keys on a 2-core KVM guest (`perf` on
+//! `gomap bench --concurrent --workloads read`, and a loop of `get_cloned` against one of
+//! `get_with` under a held guard): two dependent cache misses, the index slot and then the node
+//! (about 45% of the time each), and the pin, whose `SeqCst` fence (a locked instruction on
+//! x86) costs 60-100 ns there because it waits for the previous operation's misses. dashmap's
+//! and `RwLock`'s reads pay one such locked instruction too, but their slot loads do not depend
+//! on a pointer loaded just before, so a SyncMap hit stays about 2x slower than theirs at one
+//! thread. No other collector would change that: the node hop is Go's design (a key's value
+//! cell is shared by the read and the dirty map). Removing it would take value cells inline in
+//! the read map's slots, moved into the next map by the rebuild behind a forwarding mark that
+//! writers follow; that is not built.
 //! Because deferred drops may run on another thread and later, keys and values must be
 //! `Send + 'static`.
 //!
@@ -84,8 +102,9 @@
 //! ## Costs
 //!
 //! n is the shard's size, c the number of shards. Every write may add O(1) bounded work
-//! (copying 4 nodes of the rebuild, handing 4 nodes to the collector, or a promotion, which is
-//! O(1) plus a zeroed allocation of n/2 bytes for the new filter).
+//! (copying 4 nodes of the rebuild, 16 slots of an index growth, handing 4 nodes to the
+//! collector, a new arena chunk or index table (zeroed mappings), or a promotion, which is O(1)
+//! plus the zeroed allocation of n/2 bytes for the new filter).
 //!
 //! | method | cost | lock |
 //! |---|---|---|
@@ -99,8 +118,10 @@
 //!
 //! ## What a read hit writes to shared memory
 //!
-//! A `get` of a key in the read map loads the read-map pointer, the index bucket, the node and
-//! the value: reads only. It writes nothing that another thread reads in the hit's path: the
+//! A `get` of a key in the read map loads the read-map pointer (alone on its cache line: the
+//! shard's lock word and counter, which writers change, are on other lines), the index slot and
+//! the node (which holds an inline value, or points to the value's box): reads only. It writes
+//! nothing that another thread reads in the hit's path: the
 //! epoch pin writes the thread's own participant record (a cache line no other thread writes),
 //! and every 128th pin of a thread tries to advance the global epoch, which reads every
 //! participant's record and, when they all are current, writes the global epoch word once. So
@@ -111,6 +132,8 @@
 //! from many cores contend about c times less than on Go's single mutex), and the reads of
 //! freshly inserted keys take the shard's lock until the next promotion.
 
+mod arena;
+mod index;
 mod prims;
 mod shard;
 
@@ -383,7 +406,6 @@ where
                         };
                         if n.cas(current, new).is_ok() {
                             pending.value_moved();
-                            drop(pending);
                             let old = Self::replaced(shard, n, current, &guard);
                             return old.map(|p| self.value_ref(p, guard));
                         }
@@ -493,23 +515,19 @@ where
                             let new = pending.boxed_value_ptr();
                             if n.cas(core::ptr::null_mut(), new).is_ok() {
                                 pending.value_moved();
-                                drop(pending);
                                 shard.added();
                                 return (self.value_ref(new, guard), true);
                             }
                         }
                     }
                 },
-                Located::Absent(proof) => {
-                    let new = pending.value_ptr();
-                    match shard.insert_new(pending, &proof, &guard) {
-                        Ok(_) => return (self.value_ref(new, guard), true),
-                        Err(p) => {
-                            pending = p;
-                            retry = true;
-                        }
+                Located::Absent(proof) => match shard.insert_new(pending, &proof, &guard) {
+                    Ok((_, new)) => return (self.value_ref(new, guard), true),
+                    Err(p) => {
+                        pending = p;
+                        retry = true;
                     }
-                }
+                },
             }
         }
     }

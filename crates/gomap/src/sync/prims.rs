@@ -23,16 +23,3 @@ pub(crate) fn take_ptr<T>(a: &mut AtomicPtr<T>) -> *mut T {
         *a.get_mut()
     }
 }
-
-/// Stores into an atomic we hold exclusively.
-#[inline]
-pub(crate) fn put_ptr<T>(a: &mut AtomicPtr<T>, v: *mut T) {
-    #[cfg(loom)]
-    {
-        a.with_mut(|p| *p = v);
-    }
-    #[cfg(not(loom))]
-    {
-        *a.get_mut() = v;
-    }
-}

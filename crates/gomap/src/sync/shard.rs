@@ -4,11 +4,13 @@
 //! All the unsafe code of the sync module lives here. The invariants, which every `SAFETY`
 //! comment below leans on:
 //!
-//! 1. **Nodes.** A [`Node`] is a heap allocation holding a key, its hash, and an atomic pointer
-//!    to the value: null (removed), [`expunged`] (removed and left out of the dirty map), or a
-//!    `Box<V>` owned by the node. A node's memory is freed only through the epoch collector
-//!    (`defer_unchecked`) after it is unreachable from the shard's published read map and from the
-//!    dirty map, or directly by `Drop`/`clear` paths that own it exclusively.
+//! 1. **Nodes.** A [`Node`] is a slot of the shard's [`Arena`] holding a key, its hash, and an
+//!    atomic pointer to the value: null (removed), [`expunged`] (removed and left out of the
+//!    dirty map), the node's own inline value, or a `Box<V>` owned by the node. A node is
+//!    dropped (and its slot returned to the arena) only through the epoch collector
+//!    (`defer_free_node`) after it is unreachable from the shard's published read map and from
+//!    the dirty map, or directly by the shard's `Drop`, which owns it exclusively. The arena's
+//!    memory outlives every node: it is shared (`Arc`) by the shard and every pending free.
 //! 2. **Ownership of node pointers.** Every live node is owned by exactly one of: the dirty map's
 //!    node list (`dirty.index.nodes`), the unvisited tail of the read map's node list (from the
 //!    rebuild cursor on), the expunged list (nodes of the read map expunged by the rebuild, still
@@ -25,17 +27,18 @@
 //!    dropped under the lock except our own index structures (plain integers and pointers).
 
 use core::ptr::{self, NonNull};
-use std::hash::{BuildHasher, Hasher};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::PoisonError;
 
-use super::prims::{put_ptr, take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, MutexGuard};
+use super::prims::{take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, MutexGuard};
 
 use crossbeam_epoch::Guard;
 use equivalent::Equivalent;
 
-use crate::HashMap;
+use super::arena::{Arena, Bump};
+use super::index::Grow;
+use std::sync::Arc;
 
 /// How many read-map nodes one locked operation copies into the dirty map (and how many retired
 /// nodes it hands to the collector). Promotion waits for the copy to finish, and needs at least
@@ -64,35 +67,6 @@ pub(crate) fn expunged<V>() -> *mut V {
 pub(crate) fn fold(h: u64, c: u64) -> u64 {
     let m = (h as u128) * (c as u128);
     (m as u64) ^ ((m >> 64) as u64)
-}
-
-/// The hasher of the shard's indexes: the key already is a 64-bit hash, only re-spread.
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct Mix;
-
-/// [`Mix`]'s hasher.
-#[derive(Default)]
-pub(crate) struct MixHasher(u64);
-
-impl BuildHasher for Mix {
-    type Hasher = MixHasher;
-    fn build_hasher(&self) -> MixHasher {
-        MixHasher(0)
-    }
-}
-
-impl Hasher for MixHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = fold(self.0 ^ b as u64, 0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-    fn finish(&self) -> u64 {
-        fold(self.0, 0x9e37_79b9_7f4a_7c15)
-    }
 }
 
 /// A key, its hash and its value slot.
@@ -282,14 +256,19 @@ impl<T: Copy> SegList<T> {
 }
 
 /// The nodes sharing one 64-bit hash, as found under the lock: compared with the key outside it.
+/// Almost always none or one (more only on a full 64-bit hash collision).
 pub(crate) struct Cands<K, V> {
     first: Option<NodePtr<K, V>>,
+    /// Any further ones (allocates only on a full-hash collision).
     more: Vec<NodePtr<K, V>>,
 }
 
 impl<K, V> PartialEq for Cands<K, V> {
+    /// The same set (the order may differ: a growth of the index may have moved them).
     fn eq(&self, other: &Self) -> bool {
-        self.first == other.first && self.more == other.more
+        self.more.len() == other.more.len()
+            && self.first.is_some() == other.first.is_some()
+            && self.iter().all(|p| other.iter().any(|q| q == p))
     }
 }
 
@@ -305,46 +284,42 @@ impl<K, V> Cands<K, V> {
     }
 }
 
-/// A hash -> nodes index, and the list of its nodes in insertion order.
+/// A hash -> nodes index (a flat table of `(hash, node)` slots: [`Grow`]), and the list of
+/// its nodes in insertion order.
 struct Index<K, V> {
-    /// The first node of each hash.
-    first: HashMap<u64, NodePtr<K, V>, Mix>,
-    /// Further nodes of a hash already in `first` (full 64-bit collisions: rare with a good hash).
-    more: HashMap<u64, Vec<NodePtr<K, V>>, Mix>,
+    table: Grow<Node<K, V>>,
     nodes: SegList<NodePtr<K, V>>,
 }
 
 impl<K, V> Index<K, V> {
     const fn new() -> Self {
         Index {
-            first: HashMap::with_hasher(Mix),
-            more: HashMap::with_hasher(Mix),
+            table: Grow::new(),
             nodes: SegList::new(),
         }
     }
 
     fn add(&mut self, p: NodePtr<K, V>, hash: u64) {
-        match self.first.entry(hash) {
-            crate::Entry::Vacant(e) => {
-                e.insert(p);
-            }
-            crate::Entry::Occupied(_) => self.more.entry(hash).or_default().push(p),
-        }
+        self.table.add(hash, p.0.as_ptr());
         self.nodes.push(p);
     }
 
-    fn candidates(&self, hash: u64) -> Cands<K, V> {
-        let first = self.first.get(&hash).copied();
-        let more = if first.is_some() && !self.more.is_empty() {
-            self.more.get(&hash).cloned().unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        Cands { first, more }
+    /// An empty index whose table already has room for `n` entries (no growth until then).
+    fn with_capacity(n: usize) -> Self {
+        Index {
+            table: Grow::with_capacity(n),
+            nodes: SegList::new(),
+        }
     }
 
-    fn has_hash(&self, hash: u64) -> bool {
-        self.first.contains_key(&hash)
+    fn candidates(&self, hash: u64) -> Cands<K, V> {
+        let mut all = self.table.matches(hash).map(|p| {
+            NodePtr(NonNull::new(p.cast_mut()).expect("stored node pointers are not null"))
+        });
+        Cands {
+            first: all.next(),
+            more: all.collect(),
+        }
     }
 
     fn len(&self) -> usize {
@@ -391,30 +366,34 @@ impl<K, V> ReadMap<K, V> {
         self.filter[w].load(Ordering::Relaxed) & bit != 0
     }
 
+    /// Sets the bit of `hash`. Called under the shard's lock only (every writer of the filter
+    /// holds it), so a load and a store suffice: no read-modify-write.
     fn mark_dirty(&self, hash: u64) {
         let (w, bit) = self.filter_bit(hash);
-        self.filter[w].fetch_or(bit, Ordering::Relaxed);
+        let word = self.filter[w].load(Ordering::Relaxed);
+        if word & bit == 0 {
+            self.filter[w].store(word | bit, Ordering::Relaxed);
+        }
     }
 
     /// The node for `key` (any state), comparing keys with the caller's `Eq`: no lock held.
     #[inline]
-    fn find<'g, Q>(&'g self, hash: u64, key: &Q, guard: &'g Guard) -> Option<&'g Node<K, V>>
+    fn find<'g, Q>(&'g self, hash: u64, key: &Q, _guard: &'g Guard) -> Option<&'g Node<K, V>>
     where
         Q: ?Sized + Equivalent<K>,
     {
-        let first = self.index.first.get(&hash)?.get(guard);
-        if key.equivalent(&first.key) {
-            return Some(first);
-        }
-        if self.index.more.is_empty() {
-            return None;
-        }
-        self.index
-            .more
-            .get(&hash)?
-            .iter()
-            .map(|p| p.get(guard))
-            .find(|n| key.equivalent(&n.key))
+        self.index.table.table().matches(hash).find_map(|p| {
+            // SAFETY: a published index holds live nodes (invariant 1): a node is freed only by
+            // the collector after it was unlinked from every index, and we are pinned.
+            let n = unsafe { &*p };
+            key.equivalent(&n.key).then_some(n)
+        })
+    }
+
+    /// Whether a node of this hash is in the map (of any key).
+    #[inline]
+    fn has_hash(&self, hash: u64) -> bool {
+        self.index.table.table().matches(hash).next().is_some()
     }
 }
 
@@ -431,6 +410,8 @@ struct Dirty<K, V> {
     expunged: SegList<NodePtr<K, V>>,
     /// Unreachable nodes, handed to the collector a few per locked operation.
     retire: SegList<NodePtr<K, V>>,
+    /// Where the next node is allocated.
+    bump: Bump,
 }
 
 /// What [`Shard::locate`] found.
@@ -448,73 +429,137 @@ pub(crate) struct Proof<K, V> {
     cands: Cands<K, V>,
 }
 
-/// A node not yet in a map: the key and value of an insert, or a node built for one.
+/// A node not yet in a map: the key, hash and value of an insert. The node itself is built in
+/// the shard's arena by [`Shard::insert_new`], under the lock (moving bytes only).
 pub(crate) struct Pending<K, V> {
-    node: Box<Node<K, V>>,
+    hash: u64,
+    key: K,
+    value: PendingValue<V>,
+}
+
+/// A pending value: by value when the node will hold it inline ([`inline_values`]), else
+/// already boxed (outside the lock).
+enum PendingValue<V> {
+    Inline(V),
+    Boxed(OwnedBox<V>),
+}
+
+/// A `Box<V>` as a raw pointer (so that publishing it does not alias a live `Box`); freed on drop
+/// unless [`OwnedBox::into_raw`] gave it away.
+struct OwnedBox<V>(NonNull<V>);
+
+impl<V> OwnedBox<V> {
+    fn new(v: V) -> Self {
+        OwnedBox(NonNull::from(Box::leak(Box::new(v))))
+    }
+    fn as_ptr(&self) -> *mut V {
+        self.0.as_ptr()
+    }
+    fn into_raw(self) -> *mut V {
+        let p = self.0.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+}
+
+impl<V> Drop for OwnedBox<V> {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `Box::leak` and was not given away (`into_raw` forgets
+        // `self`), so we own the box.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
 }
 
 impl<K, V> Pending<K, V> {
     pub(crate) fn new(hash: u64, key: K, value: V) -> Self {
-        if inline_values::<V>() {
-            let node = Box::new(Node {
-                hash,
-                key,
-                value: AtomicPtr::new(ptr::null_mut()),
-                inline: core::mem::MaybeUninit::new(value),
-            });
-            // The node is on the heap: the inline slot's address is stable from here on.
-            node.value.store(node.inline_ptr(), Ordering::Relaxed);
-            Pending { node }
+        let value = if inline_values::<V>() {
+            PendingValue::Inline(value)
         } else {
-            Pending {
-                node: Box::new(Node {
-                    hash,
-                    key,
-                    value: AtomicPtr::new(Box::into_raw(Box::new(value))),
-                    inline: core::mem::MaybeUninit::uninit(),
-                }),
-            }
-        }
+            PendingValue::Boxed(OwnedBox::new(value))
+        };
+        Pending { hash, key, value }
     }
 
     pub(crate) fn node_hash(&self) -> u64 {
-        self.node.hash
+        self.hash
     }
 
     pub(crate) fn key(&self) -> &K {
-        &self.node.key
+        &self.key
     }
 
-    /// The value pointer, for the node's own insertion by [`Shard::insert_new`].
-    pub(crate) fn value_ptr(&self) -> *mut V {
-        self.node.value.load(Ordering::Relaxed)
-    }
-
-    /// The value as a box, for a compare-and-swap into another node (an inline value is moved
-    /// into a box first, once); on success the caller calls [`Pending::value_moved`].
+    /// The value as a box, for a compare-and-swap into an existing node (an inline value is
+    /// moved into a box first, once); on success the caller calls [`Pending::value_moved`].
     pub(crate) fn boxed_value_ptr(&mut self) -> *mut V {
-        let node = &mut *self.node;
-        let v = take_ptr(&mut node.value);
-        if v == node.inline_ptr() {
-            // SAFETY: the inline slot holds the pending value (the pointer says so) and no one
-            // else sees this node; it is read out once, and the pointer then names the box.
-            let value = unsafe { node.inline.assume_init_read() };
-            put_ptr(&mut node.value, Box::into_raw(Box::new(value)));
+        if let PendingValue::Inline(v) = &mut self.value {
+            // SAFETY: the value is read out and its place overwritten right away without being
+            // dropped; `OwnedBox::new` cannot unwind in between (allocation failure aborts).
+            unsafe {
+                let v = ptr::read(v);
+                ptr::write(&mut self.value, PendingValue::Boxed(OwnedBox::new(v)));
+            }
         }
-        take_ptr(&mut node.value)
+        match &self.value {
+            PendingValue::Boxed(b) => b.as_ptr(),
+            PendingValue::Inline(_) => unreachable!("boxed just above"),
+        }
     }
 
-    /// The value now belongs to another node: forget it here (the key is dropped with `self`).
-    pub(crate) fn value_moved(&mut self) {
-        put_ptr(&mut self.node.value, ptr::null_mut());
+    /// The boxed value now belongs to a node: forget it, and drop the key (outside any lock).
+    pub(crate) fn value_moved(self) {
+        if let PendingValue::Boxed(b) = self.value {
+            b.into_raw();
+        }
     }
 }
 
+/// What [`Shard::insert_new`] built: the node, and the value pointer it was given.
+pub(crate) type Inserted<'g, K, V> = (&'g Node<K, V>, *mut V);
+
 /// One shard: the published read map, the dirty state and the live-entry count.
 pub(crate) struct Shard<K, V> {
-    read: AtomicPtr<ReadMap<K, V>>,
+    /// Alone on its cache line: every read loads it, so the lock word and the counter that
+    /// writers change must not share its line (they would evict it from the readers' caches).
+    read: Line<AtomicPtr<ReadMap<K, V>>>,
     dirty: Mutex<Dirty<K, V>>,
     len: AtomicIsize,
+    /// The node memory (shared with the deferred frees still pending).
+    arena: Arc<Arena>,
+}
+
+/// A value alone on its own 128-byte block (two cache lines: the adjacent-line prefetcher pairs
+/// them).
+#[repr(align(128))]
+struct Line<T>(T);
+
+impl<T> core::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Drops a node's contents and returns its slot to the arena, through the collector, once no
+/// guard pinned now is left. A panic in a key's or value's drop is caught there.
+///
+/// # Safety
+/// `p` is a node of `arena`, unreachable for any thread that pins after this call, and freed
+/// only here. `K` and `V` are `Send + 'static`.
+unsafe fn defer_free_node<K, V>(guard: &Guard, arena: &Arc<Arena>, p: *mut Node<K, V>) {
+    struct Owned<K, V>(*mut Node<K, V>, Arc<Arena>);
+    let owned = Owned(p, Arc::clone(arena));
+    let free = move || {
+        let owned = owned;
+        // SAFETY: the collector runs this once, after every guard that could still see the
+        // node is gone; the node is initialised and dropped only here (the caller's promise).
+        let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(owned.0) }));
+        // SAFETY: the slot belongs to this arena, its contents are dropped, and it is pushed
+        // once.
+        unsafe { owned.1.push_free(owned.0.cast()) };
+    };
+    // SAFETY: the closure owns nothing borrowed from the stack, and the caller promises that the
+    // node is unlinked, freed only here, and safe to drop on any thread at any later time.
+    unsafe { guard.defer_unchecked(free) };
 }
 
 /// Frees a box through the collector, once no guard pinned now is left. A panic in `T`'s drop
@@ -540,7 +585,9 @@ unsafe fn defer_free<T>(guard: &Guard, p: *mut T) {
 impl<K, V> Shard<K, V> {
     pub(crate) fn new() -> Self {
         Shard {
-            read: AtomicPtr::new(Box::into_raw(Box::new(ReadMap::new(Index::new())))),
+            read: Line(AtomicPtr::new(Box::into_raw(Box::new(ReadMap::new(
+                Index::new(),
+            ))))),
             dirty: Mutex::new(Dirty {
                 index: Index::new(),
                 cursor: None,
@@ -548,8 +595,10 @@ impl<K, V> Shard<K, V> {
                 misses: 0,
                 expunged: SegList::new(),
                 retire: SegList::new(),
+                bump: Bump::new(),
             }),
             len: AtomicIsize::new(0),
+            arena: Arc::new(Arena::new()),
         }
     }
 
@@ -599,7 +648,7 @@ impl<K, V> Shard<K, V> {
             match read.find(hash, key, guard) {
                 Some(n) if !matches!(n.load(guard), Slot::Expunged) => return Located::Node(n),
                 Some(_) => {}
-                None if !readonly && !confirmed_by_lock && !read.index.has_hash(hash) => {
+                None if !readonly && !confirmed_by_lock && !read.has_hash(hash) => {
                     // No node of this hash in the read map: if the dirty map has none either
                     // (checked by the insert, under the lock), the key is absent.
                     return Located::Absent(Proof {
@@ -635,20 +684,55 @@ impl<K, V> Shard<K, V> {
         }
     }
 
-    /// Inserts the pending node if the key is still absent as `proof` saw it; else hands it back.
+    /// Inserts the pending key and value if the key is still absent as `proof` saw it (else hands
+    /// them back): builds the node in the arena, under the lock (moving bytes, no user code).
+    /// Returns the node and the value pointer it was given.
     pub(crate) fn insert_new<'g>(
         &self,
         pending: Pending<K, V>,
         proof: &Proof<K, V>,
         guard: &'g Guard,
-    ) -> Result<&'g Node<K, V>, Pending<K, V>> {
-        let hash = pending.node.hash;
+    ) -> Result<Inserted<'g, K, V>, Pending<K, V>> {
+        let hash = pending.hash;
         let mut d = self.lock();
         let now = self.read.load(Ordering::Relaxed);
         if !ptr::eq(now, proof.read) || d.index.candidates(hash) != proof.cands {
             return Err(pending);
         }
-        let p = NodePtr(NonNull::from(Box::leak(pending.node)));
+        let slot = d
+            .bump
+            .alloc(
+                &self.arena,
+                size_of::<Node<K, V>>(),
+                core::mem::align_of::<Node<K, V>>(),
+            )
+            .cast::<Node<K, V>>();
+        let Pending { hash, key, value } = pending;
+        // SAFETY: `slot` is fresh arena memory for one node (size and alignment as asked), ours
+        // alone; the inline field's address is stable there, so the value pointer may name it.
+        let value_ptr = unsafe {
+            let (value, inline, ptr) = match value {
+                PendingValue::Inline(v) => {
+                    let p = ptr::addr_of_mut!((*slot).inline).cast::<V>();
+                    (AtomicPtr::new(p), core::mem::MaybeUninit::new(v), p)
+                }
+                PendingValue::Boxed(b) => {
+                    let p = b.into_raw();
+                    (AtomicPtr::new(p), core::mem::MaybeUninit::uninit(), p)
+                }
+            };
+            ptr::write(
+                slot,
+                Node {
+                    hash,
+                    key,
+                    value,
+                    inline,
+                },
+            );
+            ptr
+        };
+        let p = NodePtr(NonNull::new(slot).expect("arena memory is not null"));
         // SAFETY: `now` is the published read map, stable while we hold the lock.
         let read = unsafe { &*now };
         // Announce the key before it can be found, so that a lock-free absent lookup that
@@ -660,7 +744,7 @@ impl<K, V> Shard<K, V> {
         self.len.fetch_add(1, Ordering::Relaxed);
         self.work(&mut d, STEP, guard);
         drop(d);
-        Ok(p.get(guard))
+        Ok((p.get(guard), value_ptr))
     }
 
     /// Bounded background work under the lock: copy up to `step` read-map nodes into the dirty
@@ -697,9 +781,14 @@ impl<K, V> Shard<K, V> {
             // SAFETY: nodes on the retire stack are unreachable from the published read map
             // and from the dirty map (they were expunged from a read map that has since been
             // replaced), and owned only by the stack (invariant 2).
-            unsafe { defer_free(guard, p.0.as_ptr()) };
+            unsafe { defer_free_node(guard, &self.arena, p.0.as_ptr()) };
         }
-        if d.cursor.is_none() && d.fresh > 0 && d.misses >= d.index.len() {
+        d.index.table.migrate(step * 4);
+        if d.cursor.is_none()
+            && !d.index.table.growing()
+            && d.fresh > 0
+            && d.misses >= d.index.len()
+        {
             self.promote(d, guard);
         }
     }
@@ -707,7 +796,10 @@ impl<K, V> Shard<K, V> {
     /// Publishes the dirty map as the read map and starts rebuilding a new dirty map from it.
     /// O(1) apart from the new filter's zeroed allocation.
     fn promote(&self, d: &mut Dirty<K, V>, guard: &Guard) {
-        let index = core::mem::replace(&mut d.index, Index::new());
+        // The next dirty map starts with room for this one's nodes, which the rebuild copies
+        // into it: no chain of small growths (each a fresh table and its page faults).
+        let room = d.index.len();
+        let index = core::mem::replace(&mut d.index, Index::with_capacity(room));
         let empty = index.len() == 0;
         let new = Box::into_raw(Box::new(ReadMap::new(index)));
         let old = self.read.swap(new, Ordering::AcqRel);
@@ -727,7 +819,7 @@ impl<K, V> Shard<K, V> {
         loop {
             let mut d = self.lock();
             self.work(&mut d, SETTLE_STEP, guard);
-            if d.cursor.is_none() {
+            if d.cursor.is_none() && !d.index.table.growing() {
                 if d.fresh > 0 {
                     self.promote(&mut d, guard);
                 }
@@ -787,7 +879,7 @@ impl<K, V> Shard<K, V> {
                 unsafe { node.retire(guard, v) };
             }
             // SAFETY: every owned node is unreachable from the new maps; owned once (invariant 2).
-            unsafe { defer_free(guard, p.0.as_ptr()) };
+            unsafe { defer_free_node(guard, &self.arena, p.0.as_ptr()) };
         }
         self.len.fetch_sub(removed, Ordering::Relaxed);
         // Only integers and pointers: dropping the lists frees no node.
@@ -799,7 +891,7 @@ impl<K, V> Shard<K, V> {
 
 impl<K, V> Drop for Shard<K, V> {
     fn drop(&mut self) {
-        let read = take_ptr(&mut self.read);
+        let read = take_ptr(&mut self.read.0);
         // Exclusive already (`&mut self`); `lock` rather than `get_mut` works with loom too.
         let mut d = self.lock();
         let d = &mut *d;
@@ -819,8 +911,9 @@ impl<K, V> Drop for Shard<K, V> {
         for p in owned {
             let r = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: every node is owned exactly once by the lists above (invariant 2) and
-                // no reader exists (we have `&mut self`); nodes are freed here and nowhere else.
-                drop(unsafe { Box::from_raw(p.0.as_ptr()) })
+                // no reader exists (we have `&mut self`); nodes are dropped here and nowhere
+                // else (their memory is the arena's, freed with it).
+                unsafe { ptr::drop_in_place(p.0.as_ptr()) }
             }));
             if let Err(e) = r {
                 first_panic.get_or_insert(e);
