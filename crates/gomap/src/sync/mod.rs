@@ -59,7 +59,12 @@
 //!   allocates the doubled table zeroed (O(1): the OS maps zero pages lazily) and every insert
 //!   then copies 8 old slots (every locked operation 16), so the copy ends long before the next
 //!   growth; a dirty map is promoted only once its growth is done. A read map's drop frees two
-//!   arrays and never visits its entries.
+//!   arrays and never visits its entries. They were gomap `HashMap<u64, node>`s (plus a map for
+//!   full-hash collisions) until measured: a hit then cost three dependent cache misses (tag
+//!   line, slot, node) instead of two (slot, node), and the read map must be immutable once
+//!   published, which the core table's in-place incremental growth is not; read and readmostly
+//!   went from 0.17-0.35x to 0.27-0.46x of the best concurrent map with the flat index
+//!   (`gomap bench --concurrent`, branch `sync`, 2026-12-01).
 //! - Nodes are carved out of a per-shard arena (chunks doubling from 32 nodes up to 2 MiB), not
 //!   allocated one by one: an insert allocates nothing in the common case, and nodes sit densely
 //!   (a `u64 -> u64` node is 32 bytes). A freed node (through the collector) returns to the
