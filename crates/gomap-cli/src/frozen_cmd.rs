@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
 use gomap::frozen::{self, FrozenMap, Info, Item, Kind, Options};
-use gomap::{Snapshot, Stats};
+use gomap::introspect::{Snapshot, Stats};
 
 use crate::args::{CliError, CliResult};
 use crate::inspect;
@@ -429,17 +429,17 @@ fn stats_of(info: &Info, snap: &Snapshot) -> Stats {
             *slot += 1;
         }
     }
-    Stats {
-        len: info.len as usize,
-        capacity: info.len as usize,
-        log2_buckets: info.log2_buckets,
-        buckets: snap.buckets.len(),
-        overflow_buckets: info.overflow_buckets as usize,
-        max_chain: info.max_chain as usize,
-        chain_histogram: hist,
-        heap_bytes: info.file_len as usize,
-        ..Stats::default()
-    }
+    // `Stats` is non-exhaustive: start from the default and set what a frozen map has.
+    let mut stats = Stats::default();
+    stats.len = info.len as usize;
+    stats.capacity = info.len as usize;
+    stats.log2_buckets = info.log2_buckets;
+    stats.buckets = snap.buckets.len();
+    stats.overflow_buckets = info.overflow_buckets as usize;
+    stats.max_chain = info.max_chain as usize;
+    stats.chain_histogram = hist;
+    stats.heap_bytes = info.file_len as usize;
+    stats
 }
 
 /// `gomap inspect-frozen FILE`: the bucket pictures of a live map's `gomap inspect`, for a file.

@@ -3,7 +3,7 @@
 //! [`HashMap<K, V, S, A>`](crate::HashMap) and [`HashSet<T, S, A>`](crate::HashSet) take an
 //! allocator `A` (allocator-api2's [`Allocator`], `Global` by default), as hashbrown does: every
 //! allocation the map makes goes through it, the bucket arrays, their overflow chunks, the
-//! out-of-line growth state, and keys and values larger than [`MAX_INLINE`](crate::MAX_INLINE)
+//! out-of-line growth state, and keys and values larger than [`MAX_INLINE`](crate::introspect::MAX_INLINE)
 //! bytes. So a map can live in a bump arena (bumpalo with its `allocator-api2` feature: see the
 //! `arena` example), in a NUMA-local or huge-page allocator, or in a counting allocator in tests.
 //! With the `nightly` feature, `Allocator` is core's unstable `allocator_api` trait.

@@ -316,8 +316,15 @@ impl<K, V> Bucket<K, V> {
             // is a pointer-aligned, initialised word.
             let next = unsafe { self.link.read() };
             if !next.is_null() {
-                // SAFETY: a hint; it never faults.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(next.cast::<i8>()) };
+                // Every line of the block (tags, link and slots: 144 bytes for u64 -> u64, three
+                // or four lines), not just its first: iteration reads all of it.
+                let mut line = next.wrapping_sub(next as usize % 64);
+                let end = next.wrapping_add(Layout::<K, V>::OVF_SIZE);
+                while line < end {
+                    // SAFETY: a hint; it never faults.
+                    unsafe { _mm_prefetch::<_MM_HINT_T0>(line.cast::<i8>()) };
+                    line = line.wrapping_add(64);
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ use allocator_api2::alloc::{Allocator, Global};
 use core::fmt;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 
 use crate::table::{drop_remaining, Core, RawIter, RawTable};
 
@@ -71,7 +72,8 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
 /// An iterator over `(&K, &mut V)`, from [`HashMap::iter_mut`](crate::HashMap::iter_mut).
 pub struct IterMut<'a, K, V> {
     raw: RawIter<K, V>,
-    _marker: PhantomData<&'a mut (K, V)>,
+    // Covariant in `K` (only `&K` is handed out), invariant in `V`, as std's.
+    _marker: PhantomData<(&'a K, &'a mut V)>,
 }
 
 impl<K, V> IterMut<'_, K, V> {
@@ -199,14 +201,29 @@ pub struct Drain<'a, K, V, A: Allocator = Global> {
     /// The map's storage, moved out while the iterator runs (the allocator stays in `orig`).
     core: Option<Core<K, V>>,
     raw: RawIter<K, V>,
-    orig: &'a mut RawTable<K, V, A>,
+    /// The map's table (its allocator, and its storage once handed back). A pointer rather
+    /// than `&'a mut` so that `Drain` is covariant in `K` and `V`, as std's is: all it ever puts
+    /// back is storage without entries, which holds no `K` or `V` of any lifetime.
+    orig: NonNull<RawTable<K, V, A>>,
+    _marker: PhantomData<&'a RawTable<K, V, A>>,
 }
+
+// SAFETY: a `Drain` owns the entries it yields (like `IntoIter`) and holds the map's table
+// borrowed mutably for 'a (like `&'a mut RawTable`): Send/Sync when K, V and A are.
+unsafe impl<K: Send, V: Send, A: Allocator + Send> Send for Drain<'_, K, V, A> {}
+// SAFETY: `&Drain` gives access to nothing but `size_hint` and `Debug` (`&K`, `&V`).
+unsafe impl<K: Sync, V: Sync, A: Allocator + Sync> Sync for Drain<'_, K, V, A> {}
 
 impl<'a, K, V, A: Allocator> Drain<'a, K, V, A> {
     pub(crate) fn new(orig: &'a mut RawTable<K, V, A>) -> Self {
         let raw = orig.raw_iter();
         let core = Some(orig.take_core());
-        Drain { core, raw, orig }
+        Drain {
+            core,
+            raw,
+            orig: NonNull::from(orig),
+            _marker: PhantomData,
+        }
     }
 
     /// The entries not yielded yet, by reference (for `Debug`).
@@ -222,7 +239,8 @@ impl<K, V, A: Allocator> Iterator for Drain<'_, K, V, A> {
     fn next(&mut self) -> Option<(K, V)> {
         let pos = self.raw.next()?;
         // SAFETY: each live position is yielded once; the table is cleared without dropping.
-        Some(unsafe { pos.take(self.orig.allocator()) })
+        // The allocator is read through `orig` (see `Restore` for why that is valid).
+        Some(unsafe { pos.take(self.orig.as_ref().allocator()) })
     }
 
     #[inline]
@@ -239,17 +257,20 @@ impl<K, V, A: Allocator> Drop for Drain<'_, K, V, A> {
         struct Restore<'b, 'a, K, V, A: Allocator>(&'b mut Drain<'a, K, V, A>);
         impl<K, V, A: Allocator> Drop for Restore<'_, '_, K, V, A> {
             fn drop(&mut self) {
+                // SAFETY: `orig` came from the `&'a mut RawTable` that `new` took, and the
+                // drain (alive here) still holds that borrow; nothing else points to it.
+                let orig = unsafe { self.0.orig.as_mut() };
                 if let Some(core) = self.0.core.take() {
                     // SAFETY: taken from `orig`, which has owned nothing since.
-                    unsafe { self.0.orig.put_core(core) };
+                    unsafe { orig.put_core(core) };
                 }
-                self.0.orig.clear_no_drop();
+                orig.clear_no_drop();
             }
         }
         let restore = Restore(self);
         // SAFETY: the positions not yielded are live and dropped once; the table is then
         // cleared without dropping anything.
-        unsafe { drop_remaining(&mut restore.0.raw, restore.0.orig.allocator()) };
+        unsafe { drop_remaining(&mut restore.0.raw, restore.0.orig.as_ref().allocator()) };
     }
 }
 

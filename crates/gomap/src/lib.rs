@@ -46,7 +46,10 @@
 //!   prefetch each key's memory before resolving it, overlapping the cache misses of a large map.
 //! - **Panic safety.** Evacuation copies entries before it commits, so a `Hash` that panics
 //!   mid-grow leaves the map as it was; a panicking `Drop` does not stop the others.
-//! - **Seeing inside**: [`HashMap::stats`] and [`HashMap::snapshot`].
+//! - **[`HashTable<T>`]**: the same table without the key/value split, the caller supplying
+//!   hashes and equality (hashbrown's `HashTable` API), for indexes and values that carry their
+//!   own keys.
+//! - **Seeing inside**: [`HashMap::stats`] and [`HashMap::snapshot`] (types in [`introspect`]).
 //!
 //! The design as built, with the measurements behind each departure from Go, is in the
 //! repository's `docs/DESIGN.md`.
@@ -62,7 +65,7 @@
 //! - **Growth finishes on writes.** A map built and then only read can stay mid-grow, and then
 //!   its lookups read the old array's fuller chains (measured: 1.4x slower right after a grow
 //!   started at 1.7M keys). [`HashMap::finish_growth`] completes a grow or shrink at once.
-//! - **Big types**: keys or values larger than [`MAX_INLINE`] (128) bytes are stored out of line,
+//! - **Big types**: keys or values larger than [`introspect::MAX_INLINE`] (128) bytes are stored out of line,
 //!   one allocation per entry, as Go does; it keeps buckets small.
 //! - **Iteration order** is arbitrary but stable while the map is unchanged.
 //! - **Allocators**: `HashMap<K, V, S, A>` and `HashSet<T, S, A>` take an allocator `A`
@@ -80,6 +83,9 @@
 //!   (memory-mapped frozen maps).
 
 #![warn(missing_docs)]
+// On docs.rs (`--cfg docsrs`, nightly rustdoc), every feature-gated item shows the feature it
+// needs (`doc_cfg` labels `#[cfg]` items on its own).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(all(not(feature = "std"), not(test)), no_std)]
 
 // As `alloc_crate`: the name `alloc` is this crate's module of bucket memory.
@@ -90,6 +96,7 @@ pub mod allocator;
 mod batch;
 mod bucket;
 mod entry;
+mod entry_ref;
 mod error;
 #[cfg(feature = "frozen")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frozen")))]
@@ -111,7 +118,6 @@ mod stats;
 pub mod sync;
 mod table;
 
-pub use crate::bucket::MAX_INLINE;
 pub use crate::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use crate::error::TryReserveError;
 pub use crate::hash::DefaultHashBuilder;
@@ -121,24 +127,41 @@ pub use crate::iter::{
 };
 pub use crate::map::HashMap;
 pub use crate::set::HashSet;
-pub use crate::snapshot::{Chain, OldArray, Snapshot};
-pub use crate::stats::Stats;
 pub use equivalent::Equivalent;
 
-/// The iterators of [`HashMap`], under the names std uses (`gomap::hash_map::Iter`, ...).
+/// [`HashMap`] and its iterators and entries, under the names std uses
+/// (`gomap::hash_map::Iter`, ...), with std's [`RandomState`](hash_map::RandomState) and
+/// [`DefaultHasher`](hash_map::DefaultHasher) (feature `std`, on by default), so that
+/// `use std::collections::hash_map::{...}`
+/// can become `use gomap::hash_map::{...}`.
 pub mod hash_map {
     pub use crate::batch::{ContainsMany, GetMany};
     pub use crate::entry::{Entry, OccupiedEntry, VacantEntry};
+    pub use crate::entry_ref::{EntryRef, VacantEntryRef};
     pub use crate::iter::{
         Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
     };
     pub use crate::map::HashMap;
+    #[cfg(feature = "std")]
+    pub use std::collections::hash_map::{DefaultHasher, RandomState};
 }
 
-/// The iterators of [`HashSet`], under the names std uses (`gomap::hash_set::Iter`, ...).
+/// Seeing inside a map: what [`HashMap::stats`] and [`HashMap::snapshot`] return, and the size
+/// above which keys and values are stored out of line.
+///
+/// The structs here are `#[non_exhaustive]`: new figures can be added without breaking code
+/// that reads the existing ones.
+pub mod introspect {
+    pub use crate::bucket::MAX_INLINE;
+    pub use crate::snapshot::{Chain, OldArray, Snapshot};
+    pub use crate::stats::Stats;
+}
+
+/// [`HashSet`] and its iterators and entries, under the names std and hashbrown use
+/// (`gomap::hash_set::Iter`, `gomap::hash_set::Entry`, ...).
 pub mod hash_set {
     pub use crate::set::{
-        Difference, Drain, ExtractIf, HashSet, Intersection, IntoIter, Iter, SymmetricDifference,
-        Union,
+        Difference, Drain, Entry, ExtractIf, HashSet, Intersection, IntoIter, Iter, OccupiedEntry,
+        SymmetricDifference, Union, VacantEntry,
     };
 }

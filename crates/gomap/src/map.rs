@@ -17,8 +17,9 @@ use crate::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
 };
 use crate::snapshot::Snapshot;
+use crate::stats::Stats;
 use crate::table::RawTable;
-use crate::{Stats, TryReserveError};
+use crate::TryReserveError;
 
 /// A hash map built like Go's runtime map: buckets of 8 slots with a tophash byte each,
 /// overflow chains, and incremental growth, so no single insert pays for a whole rehash.
@@ -44,7 +45,7 @@ pub struct HashMap<K, V, S = DefaultHashBuilder, A: Allocator = Global> {
 }
 
 impl<K, V> HashMap<K, V, DefaultHashBuilder> {
-    /// Creates an empty map. It allocates nothing until the first insert.
+    /// Creates an empty map. It allocates nothing until the first insert. **O(1)**.
     ///
     /// ```
     /// let map: gomap::HashMap<u32, u32> = gomap::HashMap::new();
@@ -55,7 +56,8 @@ impl<K, V> HashMap<K, V, DefaultHashBuilder> {
     }
 
     /// Creates an empty map that holds at least `capacity` entries before its bucket array is
-    /// replaced. `with_capacity(0)` allocates nothing.
+    /// replaced. `with_capacity(0)` allocates nothing. **O(1)**: one allocation, not written
+    /// until buckets are used.
     ///
     /// # Panics
     /// Panics if the capacity overflows `usize`; aborts if the allocation fails.
@@ -73,7 +75,7 @@ impl<K, V> HashMap<K, V, DefaultHashBuilder> {
 }
 
 impl<K, V, S> HashMap<K, V, S> {
-    /// Creates an empty map that hashes with `hash_builder`. It allocates nothing.
+    /// Creates an empty map that hashes with `hash_builder`. It allocates nothing. **O(1)**.
     ///
     /// The map never replaces a hasher given this way (see [`crate::hash`]).
     ///
@@ -91,9 +93,18 @@ impl<K, V, S> HashMap<K, V, S> {
     }
 
     /// Creates an empty map with room for `capacity` entries, hashing with `hash_builder`.
+    /// **O(1)**: the bucket array is allocated but not written (buckets are initialised as they
+    /// are first used), so even a large capacity costs one allocator call.
     ///
     /// # Panics
     /// Panics if the capacity overflows `usize`; aborts if the allocation fails.
+    ///
+    /// ```
+    /// use std::collections::hash_map::RandomState;
+    /// let map: gomap::HashMap<u32, u32, _> =
+    ///     gomap::HashMap::with_capacity_and_hasher(10, RandomState::new());
+    /// assert!(map.capacity() >= 10);
+    /// ```
     #[track_caller]
     pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
         Self::with_capacity_and_hasher_in(capacity, hash_builder, Global)
@@ -101,7 +112,13 @@ impl<K, V, S> HashMap<K, V, S> {
 }
 
 impl<K, V, S, A: Allocator> HashMap<K, V, S, A> {
-    /// The map's hasher.
+    /// The map's hasher. **O(1)**.
+    ///
+    /// ```
+    /// use std::collections::hash_map::RandomState;
+    /// let map: gomap::HashMap<u32, u32, _> = gomap::HashMap::with_hasher(RandomState::new());
+    /// let _hasher: &RandomState = map.hasher();
+    /// ```
     pub fn hasher(&self) -> &S {
         &self.hash_builder
     }
@@ -110,24 +127,44 @@ impl<K, V, S, A: Allocator> HashMap<K, V, S, A> {
     ///
     /// After `reserve(n)`, the next `n` inserts do not replace the bucket array by a larger one,
     /// and, for keys that hash at random, do not call the allocator at all: the overflow buckets
-    /// they need come from spares allocated with the array. Never less than `len()`; 0 for a map that holds no memory. After
-    /// `shrink_to`, it is the capacity the shrink is heading for, even while the shrink is still
-    /// being carried out by later writes.
+    /// they need come from spares allocated with the array. Never less than `len()`; 0 for a map
+    /// that holds no memory. After `shrink_to`, it is the capacity the shrink is heading for,
+    /// even while the shrink is still being carried out by later writes. **O(1)**.
+    ///
+    /// ```
+    /// let map: gomap::HashMap<u32, u32> = gomap::HashMap::with_capacity(100);
+    /// assert!(map.capacity() >= 100);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.table.capacity()
     }
 
     /// The number of entries. **O(1)**.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::new();
+    /// map.insert(1, "a");
+    /// assert_eq!(map.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.table.len()
     }
 
     /// Whether the map holds no entries. **O(1)**.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::new();
+    /// assert!(map.is_empty());
+    /// map.insert(1, "a");
+    /// assert!(!map.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.table.len() == 0
     }
 
     /// An iterator over `(&K, &V)` in arbitrary order, stable while the map is unchanged.
+    /// Creating it is **O(1)**; a whole pass is **O(capacity)** (it visits every bucket, skipping
+    /// runs of empty ones eight at a time), also in the middle of a grow.
     ///
     /// ```
     /// let map = gomap::HashMap::from([(1, "a"), (2, "b")]);
@@ -139,43 +176,84 @@ impl<K, V, S, A: Allocator> HashMap<K, V, S, A> {
         Iter::new(self.table.raw_iter())
     }
 
-    /// An iterator over `(&K, &mut V)` in arbitrary order.
+    /// An iterator over `(&K, &mut V)` in arbitrary order. A pass is **O(capacity)**.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([("a", 1), ("b", 2)]);
+    /// for (_, v) in map.iter_mut() {
+    ///     *v *= 10;
+    /// }
+    /// assert_eq!(map["b"], 20);
+    /// ```
     pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
         IterMut::new(self.table.raw_iter())
     }
 
-    /// An iterator over the keys.
+    /// An iterator over the keys, in arbitrary order. A pass is **O(capacity)**.
+    ///
+    /// ```
+    /// let map = gomap::HashMap::from([("a", 1), ("b", 2)]);
+    /// let mut keys: Vec<_> = map.keys().copied().collect();
+    /// keys.sort();
+    /// assert_eq!(keys, ["a", "b"]);
+    /// ```
     pub fn keys(&self) -> Keys<'_, K, V> {
         Keys { inner: self.iter() }
     }
 
-    /// An iterator over the values.
+    /// An iterator over the values, in arbitrary order. A pass is **O(capacity)**.
+    ///
+    /// ```
+    /// let map = gomap::HashMap::from([("a", 1), ("b", 2)]);
+    /// assert_eq!(map.values().sum::<i32>(), 3);
+    /// ```
     pub fn values(&self) -> Values<'_, K, V> {
         Values { inner: self.iter() }
     }
 
-    /// An iterator over mutable references to the values.
+    /// An iterator over mutable references to the values. A pass is **O(capacity)**.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([("a", 1), ("b", 2)]);
+    /// map.values_mut().for_each(|v| *v += 1);
+    /// assert_eq!(map.values().sum::<i32>(), 5);
+    /// ```
     pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
         ValuesMut {
             inner: self.iter_mut(),
         }
     }
 
-    /// Consumes the map into an iterator over its keys.
+    /// Consumes the map into an iterator over its keys; values are dropped as it goes. A pass
+    /// is **O(capacity)**.
+    ///
+    /// ```
+    /// let map = gomap::HashMap::from([(1, "a"), (2, "b")]);
+    /// let mut keys: Vec<i32> = map.into_keys().collect();
+    /// keys.sort();
+    /// assert_eq!(keys, [1, 2]);
+    /// ```
     pub fn into_keys(self) -> IntoKeys<K, V, A> {
         IntoKeys {
             inner: self.into_iter(),
         }
     }
 
-    /// Consumes the map into an iterator over its values.
+    /// Consumes the map into an iterator over its values; keys are dropped as it goes. A pass
+    /// is **O(capacity)**.
+    ///
+    /// ```
+    /// let map = gomap::HashMap::from([(1, 10), (2, 20)]);
+    /// assert_eq!(map.into_values().sum::<i32>(), 30);
+    /// ```
     pub fn into_values(self) -> IntoValues<K, V, A> {
         IntoValues {
             inner: self.into_iter(),
         }
     }
 
-    /// Removes every entry and returns them as an iterator, keeping the capacity.
+    /// Removes every entry and returns them as an iterator, keeping the capacity. Creating it
+    /// is **O(1)**; a whole pass and the drop are **O(capacity)**.
     ///
     /// Entries the iterator does not yield are dropped with it. If it is leaked
     /// (`mem::forget`), the map is left empty and the entries are leaked.
@@ -192,7 +270,8 @@ impl<K, V, S, A: Allocator> HashMap<K, V, S, A> {
     }
 
     /// Removes and yields the entries for which `pred` returns `true`, visiting each entry once.
-    /// Entries not visited (the iterator dropped early) stay in the map.
+    /// Entries not visited (the iterator dropped early) stay in the map. A whole pass is
+    /// **O(capacity)**; it never moves entries between arrays.
     ///
     /// ```
     /// let mut map: gomap::HashMap<i32, i32> = (0..8).map(|x| (x, x)).collect();
@@ -241,12 +320,28 @@ impl<K, V, S, A: Allocator> HashMap<K, V, S, A> {
         self.table.clear();
     }
 
-    /// A summary of the map's internal state. **O(buckets)**.
+    /// A summary of the map's internal state: bucket counts, overflow chains, growth progress,
+    /// the chain-length histogram and heap bytes (see [`Stats`](crate::introspect::Stats)).
+    /// **O(buckets)**.
+    ///
+    /// ```
+    /// let map: gomap::HashMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+    /// let stats = map.stats();
+    /// assert_eq!(stats.len, 100);
+    /// assert!(stats.load_factor() <= 6.5);
+    /// ```
     pub fn stats(&self) -> Stats {
         Stats::of(&self.table)
     }
 
-    /// A picture of every bucket's tophash bytes, for drawing the layout. **O(buckets)**.
+    /// A picture of every bucket's tophash bytes, for drawing the layout (see
+    /// [`Snapshot`](crate::introspect::Snapshot)). **O(buckets)**.
+    ///
+    /// ```
+    /// let map: gomap::HashMap<u32, u32> = (0..10).map(|i| (i, i)).collect();
+    /// let snap = map.snapshot();
+    /// assert_eq!(snap.buckets.len(), 1 << snap.log2_buckets);
+    /// ```
     pub fn snapshot(&self) -> Snapshot {
         Snapshot::of(&self.table)
     }
@@ -304,7 +399,9 @@ where
         self.try_reserve(additional).unwrap_or_else(|e| e.handle())
     }
 
-    /// Like [`reserve`](Self::reserve), but returns an error instead of panicking or aborting.
+    /// Like [`reserve`](Self::reserve), but returns an error instead of panicking or aborting:
+    /// [`TryReserveError`] says whether the capacity overflowed or the allocator failed. Costs
+    /// as `reserve`.
     ///
     /// ```
     /// let mut map: gomap::HashMap<u64, u64> = gomap::HashMap::new();
@@ -323,7 +420,7 @@ where
     /// (the larger array is freed when the last one has moved). A shrink asked for while a grow
     /// or shrink is under way starts when that one ends. Call
     /// [`finish_growth`](Self::finish_growth) to complete everything now. An empty map frees its
-    /// memory at once.
+    /// memory at once. **O(1)** itself.
     ///
     /// ```
     /// let mut map: gomap::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
@@ -336,7 +433,17 @@ where
     }
 
     /// Shrinks the capacity, keeping at least `min_capacity` (and room for every entry);
-    /// incremental, like [`shrink_to_fit`](Self::shrink_to_fit).
+    /// incremental, like [`shrink_to_fit`](Self::shrink_to_fit). **O(1)** itself (the entries
+    /// move over later writes); a capacity already below `min_capacity` is left as it is.
+    ///
+    /// ```
+    /// let mut map: gomap::HashMap<u32, u32> = gomap::HashMap::with_capacity(1000);
+    /// map.insert(1, 2);
+    /// map.shrink_to(100);
+    /// assert!(map.capacity() >= 100 && map.capacity() < 1000);
+    /// map.shrink_to(0);
+    /// assert!(map.capacity() >= 1);
+    /// ```
     pub fn shrink_to(&mut self, min_capacity: usize) {
         let was_allocated = self.table.is_allocated();
         self.table.shrink_to(min_capacity);
@@ -352,12 +459,21 @@ where
     /// Only writes move entries. A map that is built and then only read can stay mid-grow, and
     /// every lookup of a key whose old chain has not moved reads the old array. Call this after
     /// bulk loading to put the map in its final shape. Does nothing when not growing.
+    ///
+    /// ```
+    /// let mut map: gomap::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// map.finish_growth();
+    /// assert!(!map.stats().growing);
+    /// ```
     pub fn finish_growth(&mut self) {
         let hb = &self.hash_builder;
         self.table.finish_growth(|k| hb.hash_one(k));
     }
 
-    /// Gets the entry for `key`, for in-place manipulation.
+    /// Gets the entry for `key`, for in-place manipulation. **O(1)** on average; like
+    /// [`insert`](Self::insert), it does a write's grow work and, for an absent key, prepares
+    /// the free slot (so the vacant entry's insert is O(1) too). See also
+    /// [`entry_ref`](Self::entry_ref) for a borrowed key.
     ///
     /// ```
     /// let mut letters = gomap::HashMap::new();
@@ -379,7 +495,8 @@ where
         }
     }
 
-    /// A reference to the value for `k`. **O(1)** on average.
+    /// A reference to the value for `k`. **O(1)** on average. A lookup never moves entries:
+    /// in the middle of a grow it reads the old array for chains not evacuated yet.
     ///
     /// ```
     /// let map = gomap::HashMap::from([("a".to_string(), 1)]);
@@ -444,7 +561,13 @@ where
         ContainsMany::new(self, keys.into_iter())
     }
 
-    /// The stored key and value for `k`.
+    /// The stored key and value for `k`. **O(1)** on average.
+    ///
+    /// ```
+    /// let map = gomap::HashMap::from([("a".to_string(), 1)]);
+    /// assert_eq!(map.get_key_value("a"), Some((&"a".to_string(), &1)));
+    /// assert_eq!(map.get_key_value("b"), None);
+    /// ```
     #[inline]
     pub fn get_key_value<Q>(&self, k: &Q) -> Option<(&K, &V)>
     where
@@ -456,7 +579,16 @@ where
         Some(unsafe { (&*pos.key(), &*pos.value()) })
     }
 
-    /// A mutable reference to the value for `k`.
+    /// A mutable reference to the value for `k`. **O(1)** on average; a lookup, so it does no
+    /// grow work.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([(1, "a")]);
+    /// if let Some(v) = map.get_mut(&1) {
+    ///     *v = "b";
+    /// }
+    /// assert_eq!(map[&1], "b");
+    /// ```
     #[inline]
     pub fn get_mut<Q>(&mut self, k: &Q) -> Option<&mut V>
     where
@@ -469,6 +601,7 @@ where
     }
 
     /// Mutable references to the values of `N` keys at once; `None` for a missing key.
+    /// **O(N²)** comparisons of addresses plus N lookups.
     ///
     /// # Panics
     /// Panics if two of the keys are the same entry.
@@ -485,24 +618,27 @@ where
     where
         Q: Hash + Equivalent<K> + ?Sized,
     {
-        let ptrs = self.value_ptrs(ks);
-        for (i, p) in ptrs.iter().enumerate() {
-            if let Some(p) = p {
-                assert!(
-                    !ptrs[..i].contains(&Some(*p)),
-                    "get_disjoint_mut: duplicate keys found"
-                );
-            }
-        }
+        assert_disjoint(
+            &self.value_ptrs(ks),
+            "get_disjoint_mut: duplicate keys found",
+        )
         // SAFETY: the pointers are live values of the mutably borrowed map, pairwise distinct.
-        ptrs.map(|p| p.map(|p| unsafe { &mut *p }))
+        .map(|p| p.map(|p| unsafe { &mut *p }))
     }
 
     /// Like [`get_disjoint_mut`](Self::get_disjoint_mut), without checking that the keys are
-    /// distinct.
+    /// distinct. N lookups.
     ///
     /// # Safety
     /// No two keys may refer to the same entry (that would alias `&mut`s).
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([(1, 10), (2, 20)]);
+    /// // SAFETY: the keys 1 and 2 are different entries.
+    /// let [a, b] = unsafe { map.get_disjoint_unchecked_mut([&1, &2]) };
+    /// std::mem::swap(a.unwrap(), b.unwrap());
+    /// assert_eq!(map[&1], 20);
+    /// ```
     pub unsafe fn get_disjoint_unchecked_mut<Q, const N: usize>(
         &mut self,
         ks: [&Q; N],
@@ -527,7 +663,13 @@ where
         })
     }
 
-    /// Whether the map holds `k`.
+    /// Whether the map holds `k`. **O(1)** on average.
+    ///
+    /// ```
+    /// let map = gomap::HashMap::from([(1, "a")]);
+    /// assert!(map.contains_key(&1));
+    /// assert!(!map.contains_key(&2));
+    /// ```
     #[inline]
     pub fn contains_key<Q>(&self, k: &Q) -> bool
     where
@@ -564,7 +706,8 @@ where
         }
     }
 
-    /// Removes `k`, returning its value. **O(1)** on average.
+    /// Removes `k`, returning its value. **O(1)** on average; while growing, also moves up to
+    /// two old chains.
     ///
     /// ```
     /// let mut map = gomap::HashMap::from([(1, "a")]);
@@ -579,7 +722,14 @@ where
         self.remove_entry(k).map(|(_, v)| v)
     }
 
-    /// Removes `k`, returning the stored key and value.
+    /// Removes `k`, returning the stored key and value. **O(1)** on average; while growing,
+    /// also moves up to two old chains (as every write does).
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([(1, "a")]);
+    /// assert_eq!(map.remove_entry(&1), Some((1, "a")));
+    /// assert_eq!(map.remove_entry(&1), None);
+    /// ```
     #[inline]
     pub fn remove_entry<Q>(&mut self, k: &Q) -> Option<(K, V)>
     where
@@ -595,6 +745,54 @@ where
                 .find_for_write(hash, |key| k.equivalent(key), |key| hb.hash_one(key))?;
         // SAFETY: the position is live and nothing changed since it was found.
         Some(unsafe { self.table.remove_at(pos) })
+    }
+}
+
+// hashbrown's additions to std's API.
+impl<K, V, S, A: Allocator> HashMap<K, V, S, A>
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+{
+    /// The stored key and a mutable reference to the value for `k` (hashbrown's
+    /// `get_key_value_mut`). **O(1)** on average. The key is shared: changing it could move it
+    /// out of its bucket.
+    ///
+    /// ```
+    /// let mut map = gomap::HashMap::from([(1, "a")]);
+    /// let (k, v) = map.get_key_value_mut(&1).unwrap();
+    /// assert_eq!(k, &1);
+    /// *v = "b";
+    /// assert_eq!(map[&1], "b");
+    /// assert!(map.get_key_value_mut(&2).is_none());
+    /// ```
+    #[inline]
+    pub fn get_key_value_mut<Q>(&mut self, k: &Q) -> Option<(&K, &mut V)>
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let hash = self.hash_of(k);
+        let pos = self.table.find(hash, |key| k.equivalent(key))?;
+        // SAFETY: as in `get_mut`; the key and the value are distinct places.
+        Some(unsafe { (&*pos.key(), &mut *pos.value()) })
+    }
+}
+
+impl<K, V, S, A: Allocator> HashMap<K, V, S, A> {
+    /// Bytes of heap memory the map holds: its bucket arrays with their spare and chained
+    /// overflow blocks (both arrays in the middle of a grow), and keys or values stored out of
+    /// line; not memory that keys and values own themselves (a `String`'s text). hashbrown's
+    /// `allocation_size`; the same figure as [`Stats::heap_bytes`](crate::introspect::Stats).
+    /// **O(1)** (plus one step per extra overflow chunk, a handful at most).
+    ///
+    /// ```
+    /// let mut map: gomap::HashMap<u64, u64> = gomap::HashMap::new();
+    /// assert_eq!(map.allocation_size(), 0);
+    /// map.reserve(1000);
+    /// assert!(map.allocation_size() >= 1000 * 16);
+    /// ```
+    pub fn allocation_size(&self) -> usize {
+        self.table.heap_bytes()
     }
 }
 
@@ -688,6 +886,18 @@ where
     }
 }
 
+impl<'a, K, V, S, A: Allocator> Extend<&'a (K, V)> for HashMap<K, V, S, A>
+where
+    K: Eq + Hash + Copy,
+    V: Copy,
+    S: BuildHasher,
+{
+    /// Inserts copies of the pairs (hashbrown's `Extend<&(K, V)>`), as `extend` by value does.
+    fn extend<I: IntoIterator<Item = &'a (K, V)>>(&mut self, iter: I) {
+        self.extend(iter.into_iter().map(|&(k, v)| (k, v)));
+    }
+}
+
 impl<'a, K, V, S, A: Allocator> Extend<(&'a K, &'a V)> for HashMap<K, V, S, A>
 where
     K: Eq + Hash + Copy,
@@ -749,4 +959,22 @@ impl<K, V, S, A: Allocator> IntoIterator for HashMap<K, V, S, A> {
     fn into_iter(self) -> IntoIter<K, V, A> {
         IntoIter::new(self.table)
     }
+}
+
+/// `ptrs`, after checking that no two found entries are the same one (the check of every
+/// `get_disjoint_mut`: N² address comparisons, N being small).
+///
+/// # Panics
+/// Panics with `msg` if two of the pointers are equal.
+#[track_caller]
+pub(crate) fn assert_disjoint<T, const N: usize>(
+    ptrs: &[Option<*mut T>; N],
+    msg: &str,
+) -> [Option<*mut T>; N] {
+    for (i, p) in ptrs.iter().enumerate() {
+        if p.is_some() {
+            assert!(!ptrs[..i].contains(p), "{msg}");
+        }
+    }
+    *ptrs
 }

@@ -1,21 +1,24 @@
 //! `HashSet`: std's set API over a `HashMap<T, ()>`.
 
+mod entry;
 mod iter;
+mod ops;
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::iter::FromIterator;
 use core::mem;
-use core::ops::{BitAnd, BitOr, BitXor, Sub};
 
 use allocator_api2::alloc::{Allocator, Global};
 use equivalent::Equivalent;
 
 use crate::hash::DefaultHashBuilder;
 use crate::snapshot::Snapshot;
+use crate::stats::Stats;
 use crate::table::{InsertSlot, Position};
-use crate::{HashMap, Stats, TryReserveError};
+use crate::{HashMap, TryReserveError};
 
+pub use self::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use self::iter::{
     Difference, Drain, ExtractIf, Intersection, IntoIter, Iter, SymmetricDifference, Union,
 };
@@ -173,7 +176,7 @@ impl<T, S, A: Allocator> HashSet<T, S, A> {
     }
 
     /// Returns an iterator over the values, in arbitrary order (stable while the set is
-    /// unchanged).
+    /// unchanged). A whole pass is **O(capacity)**.
     ///
     /// ```
     /// let set = gomap::HashSet::from(["a", "b"]);
@@ -185,7 +188,8 @@ impl<T, S, A: Allocator> HashSet<T, S, A> {
         Iter::new(self.map.keys())
     }
 
-    /// Removes every value and returns them as an iterator, keeping the capacity.
+    /// Removes every value and returns them as an iterator, keeping the capacity. A whole pass
+    /// and the drop are **O(capacity)**.
     ///
     /// Values the iterator does not yield are dropped with it. If it is leaked
     /// (`mem::forget`), the set is left empty and the values are leaked.
@@ -204,7 +208,7 @@ impl<T, S, A: Allocator> HashSet<T, S, A> {
 
     /// Returns an iterator that removes and yields the values for which `pred` returns `true`,
     /// visiting each value once. Values it does not reach (the iterator dropped early) stay in
-    /// the set.
+    /// the set. A whole pass is **O(capacity)**.
     ///
     /// ```
     /// let mut set: gomap::HashSet<i32> = (0..8).collect();
@@ -277,7 +281,8 @@ where
 {
     /// Makes room for `additional` more values: the next `additional` inserts do not replace
     /// the bucket array. Like [`HashMap::reserve`], it finishes a resize under way, and a larger
-    /// array it installs is filled incrementally by later writes.
+    /// array it installs is filled incrementally by later writes. **O(1)**, or **O(old
+    /// buckets)** when a grow under way has to be finished first.
     ///
     /// # Panics
     /// Panics if the capacity overflows `usize`; aborts if the allocation fails.
@@ -293,6 +298,7 @@ where
     }
 
     /// Like [`reserve`](Self::reserve), but returns an error instead of panicking or aborting.
+    /// Costs as `reserve`.
     ///
     /// ```
     /// let mut set: gomap::HashSet<i32> = gomap::HashSet::new();
@@ -307,7 +313,7 @@ where
     ///
     /// Like every change of size, the shrink is incremental (see [`HashMap::shrink_to_fit`]):
     /// the values move to the smaller array over later writes, or at once with
-    /// [`finish_growth`](Self::finish_growth). An empty set frees its memory at once.
+    /// [`finish_growth`](Self::finish_growth). An empty set frees its memory at once. **O(1)**.
     ///
     /// ```
     /// let mut set: gomap::HashSet<u32> = (0..1000).collect();
@@ -320,7 +326,7 @@ where
     }
 
     /// Shrinks the capacity, keeping at least `min_capacity` (and room for every value);
-    /// incremental, like [`shrink_to_fit`](Self::shrink_to_fit).
+    /// incremental, like [`shrink_to_fit`](Self::shrink_to_fit). **O(1)**.
     ///
     /// ```
     /// let mut set: gomap::HashSet<u32> = (0..1000).collect();
@@ -341,6 +347,7 @@ where
     }
 
     /// Returns an iterator over the values in `self` but not in `other`, in `self`'s order.
+    /// A whole pass is **O(self's capacity)**, one lookup in `other` per value.
     ///
     /// ```
     /// let a = gomap::HashSet::from([1, 2, 3]);
@@ -352,7 +359,8 @@ where
         Difference::new(self.iter(), other)
     }
 
-    /// Returns an iterator over the values in `self` or in `other` but not in both.
+    /// Returns an iterator over the values in `self` or in `other` but not in both. A whole
+    /// pass is **O(both capacities)**.
     ///
     /// ```
     /// let a = gomap::HashSet::from([1, 2, 3]);
@@ -369,7 +377,8 @@ where
     }
 
     /// Returns an iterator over the values in both `self` and `other`. It walks the smaller
-    /// set and looks each value up in the larger one, and yields the smaller set's values.
+    /// set and looks each value up in the larger one, and yields the smaller set's values: a
+    /// whole pass is **O(the smaller set's capacity)**.
     ///
     /// ```
     /// let a = gomap::HashSet::from([1, 2, 3]);
@@ -388,7 +397,8 @@ where
     }
 
     /// Returns an iterator over the values in `self` or in `other`, each once. It yields the
-    /// larger set's values, then the smaller set's values that are not in the larger one.
+    /// larger set's values, then the smaller set's values that are not in the larger one. A
+    /// whole pass is **O(both capacities)**.
     ///
     /// ```
     /// let a = gomap::HashSet::from([1, 2, 3]);
@@ -782,85 +792,5 @@ impl<T, S, A: Allocator> IntoIterator for HashSet<T, S, A> {
     /// ```
     fn into_iter(self) -> IntoIter<T, A> {
         IntoIter::new(self.map.into_keys())
-    }
-}
-
-impl<T, S, A> BitOr<&HashSet<T, S, A>> for &HashSet<T, S, A>
-where
-    T: Eq + Hash + Clone,
-    S: BuildHasher + Default,
-    A: Allocator + Default,
-{
-    type Output = HashSet<T, S, A>;
-
-    /// Returns the union of `self` and `rhs` as a new set.
-    ///
-    /// ```
-    /// let a = gomap::HashSet::from([1, 2, 3]);
-    /// let b = gomap::HashSet::from([3, 4, 5]);
-    /// assert_eq!(&a | &b, gomap::HashSet::from([1, 2, 3, 4, 5]));
-    /// ```
-    fn bitor(self, rhs: &HashSet<T, S, A>) -> HashSet<T, S, A> {
-        self.union(rhs).cloned().collect()
-    }
-}
-
-impl<T, S, A> BitAnd<&HashSet<T, S, A>> for &HashSet<T, S, A>
-where
-    T: Eq + Hash + Clone,
-    S: BuildHasher + Default,
-    A: Allocator + Default,
-{
-    type Output = HashSet<T, S, A>;
-
-    /// Returns the intersection of `self` and `rhs` as a new set.
-    ///
-    /// ```
-    /// let a = gomap::HashSet::from([1, 2, 3]);
-    /// let b = gomap::HashSet::from([2, 3, 4]);
-    /// assert_eq!(&a & &b, gomap::HashSet::from([2, 3]));
-    /// ```
-    fn bitand(self, rhs: &HashSet<T, S, A>) -> HashSet<T, S, A> {
-        self.intersection(rhs).cloned().collect()
-    }
-}
-
-impl<T, S, A> BitXor<&HashSet<T, S, A>> for &HashSet<T, S, A>
-where
-    T: Eq + Hash + Clone,
-    S: BuildHasher + Default,
-    A: Allocator + Default,
-{
-    type Output = HashSet<T, S, A>;
-
-    /// Returns the symmetric difference of `self` and `rhs` as a new set.
-    ///
-    /// ```
-    /// let a = gomap::HashSet::from([1, 2, 3]);
-    /// let b = gomap::HashSet::from([3, 4, 5]);
-    /// assert_eq!(&a ^ &b, gomap::HashSet::from([1, 2, 4, 5]));
-    /// ```
-    fn bitxor(self, rhs: &HashSet<T, S, A>) -> HashSet<T, S, A> {
-        self.symmetric_difference(rhs).cloned().collect()
-    }
-}
-
-impl<T, S, A> Sub<&HashSet<T, S, A>> for &HashSet<T, S, A>
-where
-    T: Eq + Hash + Clone,
-    S: BuildHasher + Default,
-    A: Allocator + Default,
-{
-    type Output = HashSet<T, S, A>;
-
-    /// Returns the difference of `self` and `rhs` as a new set.
-    ///
-    /// ```
-    /// let a = gomap::HashSet::from([1, 2, 3]);
-    /// let b = gomap::HashSet::from([3, 4, 5]);
-    /// assert_eq!(&a - &b, gomap::HashSet::from([1, 2]));
-    /// ```
-    fn sub(self, rhs: &HashSet<T, S, A>) -> HashSet<T, S, A> {
-        self.difference(rhs).cloned().collect()
     }
 }

@@ -19,6 +19,7 @@ use crate::table::Side;
 /// assert_eq!(live, 100);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Snapshot {
     /// log2 of the current bucket count.
     pub log2_buckets: u8,
@@ -30,6 +31,7 @@ pub struct Snapshot {
 
 /// The old array of a grow under way.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OldArray {
     /// log2 of the old bucket count.
     pub log2_buckets: u8,
@@ -41,6 +43,7 @@ pub struct OldArray {
 
 /// One chain: a bucket and its overflow buckets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Chain {
     /// False for a new bucket whose old chain has not been evacuated yet (its memory is not
     /// initialised, and it holds nothing), and for an old chain that was evacuated and whose

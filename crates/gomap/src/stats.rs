@@ -24,6 +24,7 @@ use crate::table::Side;
 /// println!("{stats}");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Live entries.
     pub len: usize,

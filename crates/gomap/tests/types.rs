@@ -2,7 +2,7 @@
 //!
 //! - zero-sized keys and values (`()`, unit structs, a zero-sized type with a `Drop`), including
 //!   `HashMap<(), ()>` and `HashMap<u8, ()>`;
-//! - keys and values larger than `gomap::MAX_INLINE` (128) bytes, which are stored out of line
+//! - keys and values larger than `gomap::introspect::MAX_INLINE` (128) bytes, which are stored out of line
 //!   (`[u8; 200]`, `[u64; 40]`, and big types that count their drops): insert, get, remove,
 //!   iterate, grow, drain, clone and drop, with exact drop counts;
 //! - over-aligned types (`#[repr(align(64))]`, `#[repr(align(128))]`, and one so large it is
@@ -191,8 +191,8 @@ fn big_value(i: u64) -> [u64; 40] {
 #[test]
 fn keys_and_values_larger_than_max_inline_work_across_grows() {
     const {
-        assert!(std::mem::size_of::<[u8; 200]>() > gomap::MAX_INLINE);
-        assert!(std::mem::size_of::<[u64; 40]>() > gomap::MAX_INLINE);
+        assert!(std::mem::size_of::<[u8; 200]>() > gomap::introspect::MAX_INLINE);
+        assert!(std::mem::size_of::<[u64; 40]>() > gomap::introspect::MAX_INLINE);
     }
     exercise(3000, big_key, big_value);
     exercise(3000, big_key, |i| i);

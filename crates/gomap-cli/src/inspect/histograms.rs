@@ -1,6 +1,6 @@
 //! Histograms of chain lengths and tophash values.
 
-use gomap::{Snapshot, Stats};
+use gomap::introspect::{Snapshot, Stats};
 
 use super::layout::{
     tophash_colour, COLOUR_EMPTY_ONE, COLOUR_EVAC_EMPTY, COLOUR_EVAC_X, COLOUR_EVAC_Y, COLOUR_LIVE,

@@ -1,7 +1,7 @@
 //! The layout picture: the bucket array as a grid of 8-slot buckets coloured by tophash, with
 //! overflow chains below, and during a grow the old and new arrays side by side.
 
-use gomap::{Chain, Snapshot};
+use gomap::introspect::{Chain, Snapshot};
 
 use crate::report::svg::{Anchor, Attrs, Svg};
 

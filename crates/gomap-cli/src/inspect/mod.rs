@@ -6,7 +6,7 @@
 //! chains hanging below their buckets, and during a grow the old and new arrays side by side
 //! with the evacuation frontier (`nevacuate`) marked and the new buckets that are not
 //! initialised yet drawn hatched. Below that: histograms of chain lengths and of tophash values,
-//! and the map's [`gomap::Stats`].
+//! and the map's [`gomap::introspect::Stats`].
 //!
 //! Hashers: `default` (gomap's own), `weak` (a real hash cut down to `--weak-bits` bits of
 //! entropy, spread over all 64 bits: few distinct buckets, long overflow chains) and `constant`
@@ -15,7 +15,7 @@
 use std::hash::Hash;
 use std::path::PathBuf;
 
-use gomap::Stats;
+use gomap::introspect::Stats;
 
 mod hasher;
 mod histograms;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use gomap::Stats;
+use gomap::introspect::Stats;
 
 use super::{HasherKind, InspectArgs, Inspection, KeyKind};
 use crate::report::html::{Cell, Page, Table};

@@ -362,11 +362,11 @@ impl<'a, K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'a, K, V> {
     /// The bucket picture of the map, as [`HashMap::snapshot`](crate::HashMap::snapshot) gives
     /// for a live one: every chain's tophash bytes (a frozen map is never growing, so `old` is
     /// `None`). O(buckets); chain walks bounded as in lookups.
-    pub fn snapshot(&self) -> crate::Snapshot {
+    pub fn snapshot(&self) -> crate::snapshot::Snapshot {
         let main = self.mask as usize + 1;
         let buckets = (0..main)
             .map(|b| {
-                let mut chain = crate::Chain {
+                let mut chain = crate::snapshot::Chain {
                     initialised: true,
                     released: false,
                     tophash: Vec::new(),
@@ -385,7 +385,7 @@ impl<'a, K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'a, K, V> {
                 chain
             })
             .collect();
-        crate::Snapshot {
+        crate::snapshot::Snapshot {
             log2_buckets: self.info.log2_buckets,
             buckets,
             old: None,

@@ -10,13 +10,14 @@ use crate::iter::{Drain as MapDrain, IntoKeys, Keys};
 use crate::table::{RawIter, RawTable};
 use crate::HashSet;
 
-/// An iterator over the values of a [`HashSet`], from [`HashSet::iter`].
+/// An iterator over the values of a [`HashSet`], from [`HashSet::iter`] (and over the
+/// elements of a [`HashTable`](crate::HashTable), from its `iter`).
 pub struct Iter<'a, T> {
     inner: Keys<'a, T, ()>,
 }
 
 impl<'a, T> Iter<'a, T> {
-    pub(super) fn new(inner: Keys<'a, T, ()>) -> Self {
+    pub(crate) fn new(inner: Keys<'a, T, ()>) -> Self {
         Iter { inner }
     }
 }
@@ -61,14 +62,15 @@ impl<T: fmt::Debug> fmt::Debug for Iter<'_, T> {
     }
 }
 
-/// An owning iterator over the values of a [`HashSet`], from `HashSet::into_iter`. Values it
+/// An owning iterator over the values of a [`HashSet`] (or the elements of a
+/// [`HashTable`](crate::HashTable)), from `into_iter`. Values it
 /// does not yield are dropped with it.
 pub struct IntoIter<T, A: Allocator = Global> {
     inner: IntoKeys<T, (), A>,
 }
 
 impl<T, A: Allocator> IntoIter<T, A> {
-    pub(super) fn new(inner: IntoKeys<T, (), A>) -> Self {
+    pub(crate) fn new(inner: IntoKeys<T, (), A>) -> Self {
         IntoIter { inner }
     }
 }
@@ -107,7 +109,8 @@ impl<T: fmt::Debug, A: Allocator> fmt::Debug for IntoIter<T, A> {
     }
 }
 
-/// A draining iterator over the values of a [`HashSet`], from [`HashSet::drain`].
+/// A draining iterator over the values of a [`HashSet`], from [`HashSet::drain`] (and over a
+/// [`HashTable`](crate::HashTable)'s elements, from its `drain`).
 ///
 /// The set is empty (with its capacity) once the iterator is dropped; values it did not yield
 /// are dropped with it.
@@ -116,7 +119,7 @@ pub struct Drain<'a, T, A: Allocator = Global> {
 }
 
 impl<'a, T, A: Allocator> Drain<'a, T, A> {
-    pub(super) fn new(inner: MapDrain<'a, T, (), A>) -> Self {
+    pub(crate) fn new(inner: MapDrain<'a, T, (), A>) -> Self {
         Drain { inner }
     }
 }

@@ -69,6 +69,8 @@ const MIN_RELEASE: usize = 1 << 20;
 /// The hasher as the growth code takes it.
 pub(crate) type DynHasher<'a, K> = &'a dyn Fn(&K) -> u64;
 
+// The doubling path of `evacuate_unit_with` computes the mark as `EVACUATED_X + d`.
+const _: () = assert!(EVACUATED_Y == EVACUATED_X + 1);
 impl<K, V, A: Allocator> RawTable<K, V, A> {
     fn g(&self) -> &Growth {
         self.growth.as_ref().expect("growth state")
@@ -289,7 +291,9 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
                         } else {
                             0
                         };
-                        let cursor = &mut cursors[d];
+                        // `d < ndst <= N`, N a power of two: the mask states it for the
+                        // compiler, which then needs no bounds check.
+                        let cursor = &mut cursors[d & (N - 1)];
                         if cursor.1 == BUCKET_SLOTS {
                             cursor.0.set_tag_word(cursor.2);
                             cursor.0 = guard.table.link_overflow(cursor.0);
@@ -299,7 +303,11 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
                         cursor.0.copy_slot_from(cursor.1, bucket, s);
                         cursor.2 |= (word >> (8 * s) & 0xff) << (8 * cursor.1);
                         cursor.1 += 1;
-                        let mark = if d < ndst / 2 || ndst == 1 {
+                        // Doubling (N = 2): destination 0 is X, 1 is Y (`EVACUATED_Y` is
+                        // `EVACUATED_X + 1`), without a branch on the key's hash bit.
+                        let mark = if N == 2 {
+                            EVACUATED_X + d as u8
+                        } else if d < ndst / 2 || ndst == 1 {
                             EVACUATED_X
                         } else {
                             EVACUATED_Y

@@ -719,34 +719,6 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         }
     }
 
-    /// A free slot for a new entry of `hash` in the chain headed by `head`: the chain's first
-    /// empty slot, which keeps the chain's marks truthful when filled (every slot before it is
-    /// live). For `HashTable`'s vacant entry after a removal. O(chain).
-    ///
-    /// # Safety
-    /// `head` is the initialised head of a chain of this table that holds no evacuation marks
-    /// and has an empty slot (one was just emptied), and `hash` picks that chain.
-    pub(crate) unsafe fn free_slot_in(&self, head: Bucket<K, V>, hash: u64) -> InsertSlot<K, V> {
-        let mut bucket = head;
-        loop {
-            // SAFETY: every bucket of the chain is initialised, and one of them has a free slot
-            // (so the walk ends before the chain does).
-            unsafe {
-                let empty = match_empty(bucket.tag_word());
-                if !empty.is_empty() {
-                    return InsertSlot {
-                        head,
-                        bucket,
-                        index: empty.lowest(),
-                        top: tophash(hash),
-                    };
-                }
-                bucket = bucket.overflow();
-            }
-            assert!(!bucket.is_null(), "the chain has a free slot");
-        }
-    }
-
     /// Chains a fresh overflow block after `last` (the tail of a current-array chain).
     fn link_overflow(&mut self, last: Bucket<K, V>) -> Bucket<K, V> {
         // SAFETY: the current array is allocated (a chain of it is being extended).
@@ -771,6 +743,70 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         // SAFETY: the position's buckets are initialised buckets of this table.
         unsafe { mark_empty(pos) };
         entry
+    }
+
+    /// Replaces the entry at `pos` with what `f` makes of its value, or removes it and returns
+    /// the key when `f` returns `None`. While `f` runs, the slot is marked `EMPTY_ONE` and `len`
+    /// leaves it out, with the key and value owned here: a panic in `f` drops both and leaves the
+    /// table consistent, without the entry (hashbrown's `replace_bucket_with` does the same).
+    ///
+    /// # Safety
+    /// `pos` is a live position of this table.
+    pub(crate) unsafe fn replace_at_with(
+        &mut self,
+        pos: Position<K, V>,
+        f: impl FnOnce(&K, V) -> Option<V>,
+    ) -> Result<(), K> {
+        // SAFETY: the slot is live. Its tag says "empty" before the entry is moved out, so that
+        // from then on (unwinding from `f` included) the table holds nothing it would drop or
+        // yield there; `EMPTY_ONE` keeps every chain searchable.
+        let (top, (key, value)) = unsafe {
+            let top = pos.bucket.tag(pos.index);
+            pos.bucket.set_tag(pos.index, EMPTY_ONE);
+            (top, pos.take(&self.alloc))
+        };
+        self.len -= 1;
+        match f(&key, value) {
+            Some(value) => {
+                // SAFETY: the slot is the one just emptied, in an initialised bucket, with the
+                // key's own tag; nothing else changed the table while `f` ran (`&mut self`).
+                unsafe { pos.bucket.write(pos.index, top, key, value, &self.alloc) };
+                self.len += 1;
+                Ok(())
+            }
+            None => {
+                // SAFETY: the slot is empty and its chain initialised; `mark_empty` turns it and
+                // the trailing empties into `EMPTY_REST` where it can.
+                unsafe { mark_empty(pos) };
+                Err(key)
+            }
+        }
+    }
+
+    /// Removes the entry at `pos` and returns it with its slot, ready for an entry of the same
+    /// hash (hashbrown's `OccupiedEntry::remove` hands back a vacant entry). The slot is marked
+    /// `EMPTY_ONE` only, not turned into `EMPTY_REST` with the empties after it: a live slot has
+    /// no `EMPTY_REST` before it in its chain, so the emptied slot stays a valid place for a new
+    /// entry of that chain, whichever array it is in. Writing it back restores the table as it
+    /// was; leaving it empty is valid too (misses then look one slot further).
+    ///
+    /// # Safety
+    /// `pos` is a live position of this table.
+    pub(crate) unsafe fn take_at(&mut self, pos: Position<K, V>) -> ((K, V), InsertSlot<K, V>) {
+        // SAFETY: the slot is live; it is marked empty as its entry moves out.
+        let (top, entry) = unsafe {
+            let top = pos.bucket.tag(pos.index);
+            pos.bucket.set_tag(pos.index, EMPTY_ONE);
+            (top, pos.take(&self.alloc))
+        };
+        self.len -= 1;
+        let slot = InsertSlot {
+            head: pos.head,
+            bucket: pos.bucket,
+            index: pos.index,
+            top,
+        };
+        (entry, slot)
     }
 
     #[cold]

@@ -297,7 +297,7 @@ impl Checker {
     }
 
     #[track_caller]
-    fn check_grow(&mut self, s: &gomap::Stats, step: Step) {
+    fn check_grow(&mut self, s: &gomap::introspect::Stats, step: Step) {
         let (old, new) = (s.old_buckets, s.buckets);
         assert!(old.is_power_of_two(), "{s:?}");
         assert_eq!(s.same_size_grow, old == new, "same_size_grow: {s:?}");
@@ -357,7 +357,7 @@ impl Checker {
     /// (at most one per unit of evacuation), so right after it ends the load may be higher, until
     /// the next new key starts a doubling grow.
     #[track_caller]
-    fn check_load(&self, s: &gomap::Stats) {
+    fn check_load(&self, s: &gomap::introspect::Stats) {
         let limit = if s.buckets <= 1 {
             8
         } else {
