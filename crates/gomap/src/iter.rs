@@ -331,14 +331,16 @@ impl<K: fmt::Debug, V: fmt::Debug, F, A: Allocator> fmt::Debug for ExtractIf<'_,
     }
 }
 
+/// An iterator that maps another's items through `|$x| $proj`, forwarding `next`, `fold` and
+/// `size_hint`. The owning ones carry the map's allocator (`A`, written after `K, V`).
 macro_rules! projection {
-    ($(#[$doc:meta])* $name:ident<$($lt:lifetime,)? K, V> from $inner:ty => $item:ty, |$x:ident| $proj:expr) => {
+    ($(#[$doc:meta])* $name:ident<$($lt:lifetime,)? K, V $(, $a:ident)?> from $inner:ty => $item:ty, |$x:ident| $proj:expr) => {
         $(#[$doc])*
-        pub struct $name<$($lt,)? K, V> {
+        pub struct $name<$($lt,)? K, V $(, $a: Allocator = Global)?> {
             pub(crate) inner: $inner,
         }
 
-        impl<$($lt,)? K, V> Iterator for $name<$($lt,)? K, V> {
+        impl<$($lt,)? K, V $(, $a: Allocator)?> Iterator for $name<$($lt,)? K, V $(, $a)?> {
             type Item = $item;
 
             #[inline]
@@ -357,10 +359,10 @@ macro_rules! projection {
             }
         }
 
-        impl<$($lt,)? K, V> ExactSizeIterator for $name<$($lt,)? K, V> {}
-        impl<$($lt,)? K, V> FusedIterator for $name<$($lt,)? K, V> {}
+        impl<$($lt,)? K, V $(, $a: Allocator)?> ExactSizeIterator for $name<$($lt,)? K, V $(, $a)?> {}
+        impl<$($lt,)? K, V $(, $a: Allocator)?> FusedIterator for $name<$($lt,)? K, V $(, $a)?> {}
 
-        impl<$($lt,)? K, V> Default for $name<$($lt,)? K, V> {
+        impl<$($lt,)? K, V $(, $a: Allocator + Default)?> Default for $name<$($lt,)? K, V $(, $a)?> {
             fn default() -> Self {
                 $name { inner: Default::default() }
             }
@@ -381,49 +383,11 @@ projection!(
     /// An iterator over mutable values, from [`HashMap::values_mut`](crate::HashMap::values_mut).
     ValuesMut<'a, K, V> from IterMut<'a, K, V> => &'a mut V, |kv| kv.1
 );
-/// [`projection!`] for the owning iterators, which carry the map's allocator `A`.
-macro_rules! owning_projection {
-    ($(#[$doc:meta])* $name:ident<K, V, A> from $inner:ty => $item:ty, |$x:ident| $proj:expr) => {
-        $(#[$doc])*
-        pub struct $name<K, V, A: Allocator = Global> {
-            pub(crate) inner: $inner,
-        }
-
-        impl<K, V, A: Allocator> Iterator for $name<K, V, A> {
-            type Item = $item;
-
-            #[inline]
-            fn next(&mut self) -> Option<$item> {
-                self.inner.next().map(|$x| $proj)
-            }
-
-            #[inline]
-            fn fold<B, F: FnMut(B, $item) -> B>(self, init: B, mut f: F) -> B {
-                self.inner.fold(init, |acc, $x| f(acc, $proj))
-            }
-
-            #[inline]
-            fn size_hint(&self) -> (usize, Option<usize>) {
-                self.inner.size_hint()
-            }
-        }
-
-        impl<K, V, A: Allocator> ExactSizeIterator for $name<K, V, A> {}
-        impl<K, V, A: Allocator> FusedIterator for $name<K, V, A> {}
-
-        impl<K, V, A: Allocator + Default> Default for $name<K, V, A> {
-            fn default() -> Self {
-                $name { inner: Default::default() }
-            }
-        }
-    };
-}
-
-owning_projection!(
+projection!(
     /// An owning iterator over the keys, from [`HashMap::into_keys`](crate::HashMap::into_keys).
     IntoKeys<K, V, A> from IntoIter<K, V, A> => K, |kv| kv.0
 );
-owning_projection!(
+projection!(
     /// An owning iterator over the values, from
     /// [`HashMap::into_values`](crate::HashMap::into_values).
     IntoValues<K, V, A> from IntoIter<K, V, A> => V, |kv| kv.1

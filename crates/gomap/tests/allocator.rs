@@ -395,3 +395,30 @@ fn random_ops_in_a_counting_allocator_match_std_and_return_every_byte() {
     }
     Books::assert_all_returned();
 }
+
+/// Compiles only if `T` has the auto traits std's and hashbrown's maps have.
+fn assert_auto_traits<
+    T: Send + Sync + Unpin + std::panic::UnwindSafe + std::panic::RefUnwindSafe,
+>() {
+}
+
+#[test]
+fn the_allocator_parameter_keeps_auto_traits_and_variance() {
+    assert_auto_traits::<HashMap<u64, String, gomap::DefaultHashBuilder, Arena>>();
+    assert_auto_traits::<HashSet<u64, gomap::DefaultHashBuilder, Arena>>();
+    assert_auto_traits::<gomap::HashTable<u64, Arena>>();
+    assert_auto_traits::<gomap::hash_map::IntoIter<u64, String, Arena>>();
+    assert_auto_traits::<gomap::hash_set::IntoIter<u64, Arena>>();
+    // Covariant in the key, value and allocator, as std's and hashbrown's maps are.
+    fn shorten<'a>(
+        m: HashMap<&'static str, &'static str, gomap::DefaultHashBuilder, &'static Arena>,
+    ) -> HashMap<&'a str, &'a str, gomap::DefaultHashBuilder, &'a Arena> {
+        m
+    }
+    static ARENA: Arena = Arena;
+    Books::reset();
+    let mut m = HashMap::with_hasher_in(gomap::DefaultHashBuilder::default(), &ARENA);
+    m.insert("k", "v");
+    assert_eq!(shorten(m).get("k"), Some(&"v"));
+    Books::assert_all_returned();
+}

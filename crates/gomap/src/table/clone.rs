@@ -34,7 +34,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         let cur = alloc_like(&out, self.current(), self.b());
         out.install(cur, self.b());
         let from = self.arrays();
-        if let Some(g) = &self.growth {
+        if let Some(g) = &self.core.growth {
             // Only the parts a clone keeps: the old array and a queued shrink (a retiring array
             // holds no entries and is not cloned).
             if from.growing() || g.pending_shrink.is_some() {
@@ -112,7 +112,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
                 for s in match_live(word) {
                     let (k, v) = clone(&*src.key(s), &*src.value(s));
                     dst.write(s, src.tag(s), k, v, &self.alloc);
-                    self.len += 1;
+                    self.core.len += 1;
                 }
                 // Empty marks (EMPTY_ONE vs EMPTY_REST) are copied too, for an identical layout.
                 for s in 0..BUCKET_SLOTS {

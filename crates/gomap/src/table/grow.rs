@@ -73,11 +73,11 @@ pub(crate) type DynHasher<'a, K> = &'a dyn Fn(&K) -> u64;
 const _: () = assert!(EVACUATED_Y == EVACUATED_X + 1);
 impl<K, V, A: Allocator> RawTable<K, V, A> {
     fn g(&self) -> &Growth {
-        self.growth.as_ref().expect("growth state")
+        self.core.growth.as_ref().expect("growth state")
     }
 
     fn g_mut(&mut self) -> &mut Growth {
-        self.growth.as_mut().expect("growth state")
+        self.core.growth.as_mut().expect("growth state")
     }
 
     fn old_b(&self) -> u8 {
@@ -103,7 +103,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     #[inline(never)]
     pub(super) fn start_load_grow(&mut self) -> bool {
         let b = self.b();
-        let new_b = if over_load_factor(self.len + 1, b) {
+        let new_b = if over_load_factor(self.core.len + 1, b) {
             b + 1
         } else if too_many_overflow_buckets(self.noverflow(), b) {
             b
@@ -111,7 +111,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             self.set_limits();
             return false;
         };
-        if let Some(g) = &mut self.growth {
+        if let Some(g) = &mut self.core.growth {
             g.pending_shrink = None;
         }
         self.start_grow_to(new_b, None)
@@ -151,7 +151,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// retired array. Free when there is no growth state.
     #[inline(always)]
     pub(super) fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
-        if self.growth.is_some() {
+        if self.core.growth.is_some() {
             self.write_work(hash, hasher);
         }
     }
@@ -204,9 +204,9 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             return;
         };
         let b = self.b();
-        let floor = log2_buckets_for(self.len).unwrap_or(b);
+        let floor = log2_buckets_for(self.core.len).unwrap_or(b);
         let step = target.max(floor).max(b.saturating_sub(MAX_STEP));
-        if step >= b || self.start_grow_to(step, Some(self.len)).is_err() {
+        if step >= b || self.start_grow_to(step, Some(self.core.len)).is_err() {
             self.g_mut().pending_shrink = None;
         }
     }
@@ -227,7 +227,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// stride) triples.
     #[inline]
     fn unit_shape(&self, u: usize) -> ((usize, usize, usize), (usize, usize, usize)) {
-        let (old_count, new_count) = (self.old_count(), self.mask + 1);
+        let (old_count, new_count) = (self.old_count(), self.core.mask + 1);
         if self.b() >= self.old_b() {
             ((u, 1, 0), (u, new_count / old_count, old_count))
         } else {
@@ -358,7 +358,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// module comment).
     fn end_grow(&mut self) {
         let old_n = self.old_count();
-        let g = self.growth.as_mut().expect("growing");
+        let g = self.core.growth.as_mut().expect("growing");
         let old = mem::replace(&mut g.old, RawArray::NULL);
         // SAFETY: the old array is live; nothing reads it any more.
         debug_assert_eq!(unsafe { noverflow(old) }, 0);
@@ -379,7 +379,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// Hands the next piece of a retired array's overflow memory back to the OS, and frees the
     /// array once all of it is back.
     fn retire_step(&mut self) {
-        let Some(g) = &mut self.growth else {
+        let Some(g) = &mut self.core.growth else {
             return;
         };
         if g.retiring.is_null() {
@@ -469,6 +469,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     ) -> Result<(), TryReserveError> {
         let hasher: DynHasher<'_, K> = &hasher;
         let need = self
+            .core
             .len
             .checked_add(additional)
             .ok_or(TryReserveError::CapacityOverflow)?;
@@ -486,14 +487,14 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             return self.reserve_blocks(need);
         }
         bucket_count_checked(new_b)?;
-        if self.len == 0 {
+        if self.core.len == 0 {
             // Nothing to move: replace the storage outright.
             let (arr, b) = self.alloc_for(need)?;
             self.free_storage();
             self.install(arr, b);
             return Ok(());
         }
-        if let Some(g) = &mut self.growth {
+        if let Some(g) = &mut self.core.growth {
             g.pending_shrink = None;
         }
         self.finish_growth(hasher);
@@ -522,7 +523,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// of up to 64x that later writes (or `finish_growth`) carry out. An empty table asked to
     /// shrink to 0 frees its memory at once.
     pub(crate) fn shrink_to(&mut self, min_capacity: usize) {
-        let target = self.len.max(min_capacity);
+        let target = self.core.len.max(min_capacity);
         if target == 0 {
             if self.is_allocated() {
                 self.free_storage();
@@ -552,7 +553,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         need: usize,
         hasher: DynHasher<'_, K>,
     ) -> Result<(), TryReserveError> {
-        debug_assert!(!self.is_growing() && !over_load_factor(self.len, new_b));
+        debug_assert!(!self.is_growing() && !over_load_factor(self.core.len, new_b));
         let spares = spares_for(new_b, Some(need));
         let arr = alloc_array(
             &self.alloc,
@@ -563,7 +564,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         )?;
         // The old storage moves out (the allocator stays); the fresh array is built in `self`.
         let entries = self.raw_iter();
-        let len = self.len;
+        let len = self.core.len;
         let old = self.take_core();
         self.install(arr, new_b);
         struct Restore<'a, K, V, A: Allocator> {
@@ -598,7 +599,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         let mut guard = ManuallyDrop::new(guard);
         let old = guard.old.take().expect("the old storage");
         let table = &mut *guard.table;
-        table.len = len;
+        table.core.len = len;
         // The entries now live in the fresh array: free the old storage without dropping them.
         let fresh = table.take_core();
         // SAFETY: `old` and `fresh` were taken from this table, which owns nothing in between.

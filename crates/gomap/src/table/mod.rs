@@ -273,31 +273,11 @@ impl DerefMut for GrowthBox {
     }
 }
 
-/// The fields of a table without its allocator: what `Drain` and `rebuild` move out of a table
-/// and back, since a second allocator cannot be made up. It owns nothing by itself (no `Drop`):
-/// whoever holds it must put it back into a table with the same allocator.
+/// A table's storage, without its allocator: the header fields. `RawTable` is a `Core` plus the
+/// allocator; `Drain` and `rebuild` move a `Core` out of a table and back, since a second
+/// allocator cannot be made up. It owns nothing by itself (no `Drop`): whoever holds one taken
+/// out must put it back into a table with the same allocator.
 pub(crate) struct Core<K, V> {
-    tags: *mut u64,
-    slots: *mut u8,
-    mask: usize,
-    len: usize,
-    grow_at: usize,
-    growth: Option<GrowthBox>,
-    _marker: PhantomData<(K, V)>,
-}
-
-// SAFETY: as for `RawTable` (below): a `Core` is a table's storage, owned exclusively.
-unsafe impl<K: Send, V: Send> Send for Core<K, V> {}
-// SAFETY: as for `RawTable`.
-unsafe impl<K: Sync, V: Sync> Sync for Core<K, V> {}
-
-/// The raw table. Not generic over the hasher: every operation that may rehash takes a
-/// `hasher: &dyn Fn(&K) -> u64` (or an `impl Fn` that it passes on as one), every lookup an
-/// `eq: impl FnMut(&K) -> bool`.
-///
-/// Generic over the allocator `A`: every allocation (arrays, overflow chunks, the growth box,
-/// out-of-line keys and values) goes through `self.alloc`.
-pub(crate) struct RawTable<K, V, A: Allocator = Global> {
     /// The current array's tags, or [`empty_tags`] before the first allocation.
     tags: *mut u64,
     /// The current array's slots (dangling before the first allocation; never read then).
@@ -314,6 +294,35 @@ pub(crate) struct RawTable<K, V, A: Allocator = Global> {
     growth: Option<GrowthBox>,
     /// The table owns `K`s and `V`s (for the drop checker).
     _marker: PhantomData<(K, V)>,
+}
+
+impl<K, V> Core<K, V> {
+    /// The storage of a table that owns no memory.
+    const EMPTY: Core<K, V> = Core {
+        tags: empty_tags(),
+        slots: empty_tags().cast::<u8>(),
+        mask: 0,
+        len: 0,
+        grow_at: 0,
+        growth: None,
+        _marker: PhantomData,
+    };
+}
+
+// SAFETY: as for `RawTable` (below): a `Core` is a table's storage, owned exclusively.
+unsafe impl<K: Send, V: Send> Send for Core<K, V> {}
+// SAFETY: as for `RawTable`.
+unsafe impl<K: Sync, V: Sync> Sync for Core<K, V> {}
+
+/// The raw table. Not generic over the hasher: every operation that may rehash takes a
+/// `hasher: &dyn Fn(&K) -> u64` (or an `impl Fn` that it passes on as one), every lookup an
+/// `eq: impl FnMut(&K) -> bool`.
+///
+/// Generic over the allocator `A`: every allocation (arrays, overflow chunks, the growth box,
+/// out-of-line keys and values) goes through `self.alloc`.
+pub(crate) struct RawTable<K, V, A: Allocator = Global> {
+    /// The header: current array, mask, `len`, grow threshold, growth box.
+    core: Core<K, V>,
     /// Where the table's memory comes from (zero-sized for `Global`).
     alloc: A,
 }
@@ -337,13 +346,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// An empty table that owns no memory, allocating from `alloc` once it needs memory.
     pub(crate) const fn new_in(alloc: A) -> Self {
         RawTable {
-            tags: empty_tags(),
-            slots: empty_tags().cast::<u8>(),
-            mask: 0,
-            len: 0,
-            grow_at: 0,
-            growth: None,
-            _marker: PhantomData,
+            core: Core::EMPTY,
             alloc,
         }
     }
@@ -382,21 +385,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
 
     /// Moves the storage out, leaving this table empty (owning nothing) with its allocator.
     pub(crate) fn take_core(&mut self) -> Core<K, V> {
-        let core = Core {
-            tags: self.tags,
-            slots: self.slots,
-            mask: self.mask,
-            len: self.len,
-            grow_at: self.grow_at,
-            growth: self.growth.take(),
-            _marker: PhantomData,
-        };
-        self.tags = empty_tags();
-        self.slots = empty_tags().cast::<u8>();
-        self.mask = 0;
-        self.len = 0;
-        self.grow_at = 0;
-        core
+        mem::replace(&mut self.core, Core::EMPTY)
     }
 
     /// Puts storage taken by [`take_core`](Self::take_core) back into a table that owns
@@ -406,18 +395,13 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// `core` came from `take_core` on a table with this allocator (or one its memory may be
     /// given back to), and this table owns no storage.
     pub(crate) unsafe fn put_core(&mut self, core: Core<K, V>) {
-        debug_assert!(!self.is_allocated() && self.growth.is_none());
-        self.tags = core.tags;
-        self.slots = core.slots;
-        self.mask = core.mask;
-        self.len = core.len;
-        self.grow_at = core.grow_at;
-        self.growth = core.growth;
+        debug_assert!(!self.is_allocated() && self.core.growth.is_none());
+        self.core = core;
     }
 
     /// Drops the growth box, if any, freeing it.
     fn drop_growth(&mut self) {
-        if let Some(g) = self.growth.take() {
+        if let Some(g) = self.core.growth.take() {
             // SAFETY: every growth box of this table came from its allocator.
             unsafe { g.free_in(&self.alloc) };
         }
@@ -426,14 +410,16 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// The growth box, allocated if there is none.
     fn growth_mut(&mut self) -> &mut Growth {
         let alloc = &self.alloc;
-        self.growth.get_or_insert_with(|| Growth::new_in(alloc))
+        self.core
+            .growth
+            .get_or_insert_with(|| Growth::new_in(alloc))
     }
 
     /// Makes `arr` (of `2^b` buckets) the current array and recomputes the thresholds.
     fn install(&mut self, arr: RawArray, b: u8) {
-        self.tags = arr.tags;
-        self.slots = arr.slots;
-        self.mask = (1usize << b) - 1;
+        self.core.tags = arr.tags;
+        self.core.slots = arr.slots;
+        self.core.mask = (1usize << b) - 1;
         self.set_limits();
     }
 
@@ -442,8 +428,8 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     pub(crate) fn current(&self) -> RawArray {
         if self.is_allocated() {
             RawArray {
-                tags: self.tags,
-                slots: self.slots,
+                tags: self.core.tags,
+                slots: self.core.slots,
             }
         } else {
             RawArray::NULL
@@ -453,12 +439,12 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// Whether the table owns a bucket array (else `tags` is the shared empty array).
     #[inline(always)]
     pub(crate) fn is_allocated(&self) -> bool {
-        self.tags != empty_tags()
+        self.core.tags != empty_tags()
     }
 
     /// Recomputes the grow threshold after the current array changed.
     fn set_limits(&mut self) {
-        self.grow_at =
+        self.core.grow_at =
             if !self.is_allocated() || too_many_overflow_buckets(self.noverflow(), self.b()) {
                 0
             } else {
@@ -469,13 +455,13 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// log2 of the current bucket count.
     #[inline(always)]
     fn b(&self) -> u8 {
-        (self.mask + 1).trailing_zeros() as u8
+        (self.core.mask + 1).trailing_zeros() as u8
     }
 
     /// Live entries.
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.core.len
     }
 
     /// Entries the map holds before its array is replaced by a larger one; 0 before the first
@@ -491,7 +477,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             0
         } else {
             let b = self.queued_shrink().map_or(self.b(), |t| t.min(self.b()));
-            capacity_of(b).max(self.len)
+            capacity_of(b).max(self.core.len)
         }
     }
 
@@ -507,24 +493,24 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         if !self.is_allocated() {
             0
         } else {
-            self.mask + 1
+            self.core.mask + 1
         }
     }
 
     /// Whether an old array is being evacuated.
     #[inline(always)]
     pub(crate) fn is_growing(&self) -> bool {
-        self.growth.as_ref().is_some_and(|g| !g.old.is_null())
+        self.core.growth.as_ref().is_some_and(|g| !g.old.is_null())
     }
 
     /// The current array and growth state, for finding any bucket.
     #[inline]
     pub(crate) fn arrays(&self) -> Arrays<K, V> {
         let cur = RawArray {
-            tags: self.tags,
-            slots: self.slots,
+            tags: self.core.tags,
+            slots: self.core.slots,
         };
-        match &self.growth {
+        match &self.core.growth {
             Some(g) if !g.old.is_null() => Arrays::new(cur, self.b(), g.old, g.old_b, g.nevacuate),
             _ => Arrays::new(cur, self.b(), RawArray::NULL, 0, 0),
         }
@@ -534,9 +520,12 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     #[inline(always)]
     fn bucket(&self, j: usize) -> Bucket<K, V> {
         Bucket::main(
-            self.tags,
-            self.tags.wrapping_add(self.mask + 1).cast::<*mut u8>(),
-            self.slots,
+            self.core.tags,
+            self.core
+                .tags
+                .wrapping_add(self.core.mask + 1)
+                .cast::<*mut u8>(),
+            self.core.slots,
             j,
         )
     }
@@ -544,20 +533,20 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// The head of `hash`'s chain in the current array, where writes go (after grow work).
     #[inline(always)]
     fn head_for(&self, hash: u64) -> Bucket<K, V> {
-        self.bucket(hash as usize & self.mask)
+        self.bucket(hash as usize & self.core.mask)
     }
 
     /// Whether lookups prefetch slot lines (the slot array is too big for the cache).
     #[inline(always)]
     pub(crate) fn prefetches(&self) -> bool {
         Layout::<K, V>::SLOTS_SIZE > 0
-            && self.mask >= PREFETCH_MIN_BYTES / Layout::<K, V>::SLOTS_SIZE.max(1)
+            && self.core.mask >= PREFETCH_MIN_BYTES / Layout::<K, V>::SLOTS_SIZE.max(1)
     }
 
     /// The head of the chain a lookup of `hash` must search.
     #[inline(always)]
     pub(crate) fn lookup_head(&self, hash: u64) -> Bucket<K, V> {
-        if self.growth.is_none() {
+        if self.core.growth.is_none() {
             self.head_for(hash)
         } else {
             self.lookup_head_growing(hash)
@@ -583,7 +572,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     #[inline]
     pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Position<K, V>> {
         // No `len == 0` test: an empty table's buckets (or the shared empty array) just miss.
-        if self.growth.is_some() {
+        if self.core.growth.is_some() {
             return self.find_growing(hash, eq);
         }
         // Two paths rather than one merged head: a head that comes back from an out-of-line
@@ -617,7 +606,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Option<Position<K, V>> {
-        debug_assert!(self.len > 0, "callers skip empty tables");
+        debug_assert!(self.core.len > 0, "callers skip empty tables");
         self.prepare_write(hash, &hasher);
         self.find(hash, eq)
     }
@@ -674,7 +663,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
                     bucket = next;
                 }
             };
-            if self.len >= self.grow_at && !self.is_growing() && self.start_load_grow() {
+            if self.core.len >= self.core.grow_at && !self.is_growing() && self.start_load_grow() {
                 self.grow_work(hash, &hasher);
                 continue;
             }
@@ -711,7 +700,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             slot.bucket
                 .write(slot.index, slot.top, key, value, &self.alloc)
         };
-        self.len += 1;
+        self.core.len += 1;
         Position {
             head: slot.head,
             bucket: slot.bucket,
@@ -726,7 +715,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         // SAFETY: `last` is an initialised bucket of this table.
         unsafe { last.set_overflow(next) };
         if too_many_overflow_buckets(self.noverflow(), self.b()) {
-            self.grow_at = 0;
+            self.core.grow_at = 0;
         }
         next
     }
@@ -739,7 +728,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     pub(crate) unsafe fn remove_at(&mut self, pos: Position<K, V>) -> (K, V) {
         // SAFETY: the slot is live; it is marked empty before anything else can observe it.
         let entry = unsafe { pos.take(&self.alloc) };
-        self.len -= 1;
+        self.core.len -= 1;
         // SAFETY: the position's buckets are initialised buckets of this table.
         unsafe { mark_empty(pos) };
         entry
@@ -765,13 +754,13 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             pos.bucket.set_tag(pos.index, EMPTY_ONE);
             (top, pos.take(&self.alloc))
         };
-        self.len -= 1;
+        self.core.len -= 1;
         match f(&key, value) {
             Some(value) => {
                 // SAFETY: the slot is the one just emptied, in an initialised bucket, with the
                 // key's own tag; nothing else changed the table while `f` ran (`&mut self`).
                 unsafe { pos.bucket.write(pos.index, top, key, value, &self.alloc) };
-                self.len += 1;
+                self.core.len += 1;
                 Ok(())
             }
             None => {
@@ -799,7 +788,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             pos.bucket.set_tag(pos.index, EMPTY_ONE);
             (top, pos.take(&self.alloc))
         };
-        self.len -= 1;
+        self.core.len -= 1;
         let slot = InsertSlot {
             head: pos.head,
             bucket: pos.bucket,
@@ -845,17 +834,17 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             // SAFETY: the current array is live; writing zero tags and null links initialises
             // every bucket, after which no chain links an overflow block.
             unsafe {
-                core::ptr::write_bytes(self.tags.cast::<u8>(), 0, 16 * n);
+                core::ptr::write_bytes(self.core.tags.cast::<u8>(), 0, 16 * n);
                 reset_blocks(&Self::SHAPE, self.current(), n);
             }
         }
-        self.len = 0;
+        self.core.len = 0;
         self.set_limits();
     }
 
     /// Frees the old array (if growing) and an array being retired, keeping a queued shrink.
     fn free_old_arrays(&mut self) {
-        if let Some(g) = &mut self.growth {
+        if let Some(g) = &mut self.core.growth {
             if !g.old.is_null() {
                 // SAFETY: the old array came from `alloc_array` with this count and nothing
                 // will read it again (its entries were dropped or moved by the caller).
@@ -871,7 +860,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
 
     /// Frees a retired old array now, whatever is left of its piecewise release.
     pub(super) fn free_retiring(&mut self) {
-        if let Some(g) = &mut self.growth {
+        if let Some(g) = &mut self.core.growth {
             if !g.retiring.is_null() {
                 // SAFETY: a retiring array came from `alloc_array` with this count, holds no
                 // entries, and nothing links into it or reads it again.
@@ -883,7 +872,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
 
     /// Drops the growth box once it has no job left (lookups then skip the growing path).
     pub(super) fn drop_idle_growth(&mut self) {
-        if self.growth.as_ref().is_some_and(|g| !g.in_use()) {
+        if self.core.growth.as_ref().is_some_and(|g| !g.in_use()) {
             self.drop_growth();
         }
     }
@@ -908,21 +897,24 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
 
     /// Frees all memory without dropping entries, leaving an empty table that owns nothing.
     pub(crate) fn free_storage(&mut self) {
-        if let Some(g) = &mut self.growth {
+        if let Some(g) = &mut self.core.growth {
             g.pending_shrink = None;
         }
         self.free_old_arrays();
-        debug_assert!(self.growth.is_none());
+        debug_assert!(self.core.growth.is_none());
         if self.is_allocated() {
             // SAFETY: allocated by `alloc_array` with this count, and no longer read.
-            unsafe { free_array(&self.alloc, &Self::SHAPE, self.current(), self.mask + 1) };
+            unsafe {
+                free_array(
+                    &self.alloc,
+                    &Self::SHAPE,
+                    self.current(),
+                    self.core.mask + 1,
+                )
+            };
         }
-        // Field by field: assigning a whole new table would run `Drop` on this one.
-        self.tags = empty_tags();
-        self.slots = empty_tags().cast::<u8>();
-        self.mask = 0;
-        self.len = 0;
-        self.set_limits();
+        // The header only: assigning a whole new table would run `Drop` on this one.
+        self.core = Core::EMPTY;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -933,7 +925,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     /// table alive and unchanged, except for removals of positions already yielded.
     pub(crate) fn raw_iter(&self) -> RawIter<K, V> {
         let arrays = self.arrays();
-        RawIter::new(arrays, 0, arrays.num_chains(), self.len)
+        RawIter::new(arrays, 0, arrays.num_chains(), self.core.len)
     }
 
     /// An iterator over the chains whose index is in `start..end`, for splitting work (its
@@ -963,7 +955,7 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             }
         };
         if arrays.growing() {
-            let released = self.growth.as_ref().map_or(0, |g| g.released);
+            let released = self.core.growth.as_ref().map_or(0, |g| g.released);
             for i in 0..1usize << arrays.old_b {
                 if (i & arrays.units_mask) < released {
                     visit(Side::Old, None);
@@ -988,14 +980,14 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
 
     /// The growth state: `(old log2 buckets, nevacuate, old overflow buckets)` while growing.
     pub(crate) fn growth(&self) -> Option<(u8, usize, usize)> {
-        let g = self.growth.as_ref().filter(|g| !g.old.is_null())?;
+        let g = self.core.growth.as_ref().filter(|g| !g.old.is_null())?;
         // SAFETY: the old array is live.
         Some((g.old_b, g.nevacuate, unsafe { noverflow(g.old) }))
     }
 
     /// The log2 bucket count a queued shrink is heading for.
     pub(crate) fn queued_shrink(&self) -> Option<u8> {
-        self.growth.as_ref().and_then(|g| g.pending_shrink)
+        self.core.growth.as_ref().and_then(|g| g.pending_shrink)
     }
 
     /// Overflow buckets linked into the current array.
@@ -1014,9 +1006,9 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         let mut bytes = 0;
         if self.is_allocated() {
             // SAFETY: the current array is live.
-            bytes += unsafe { array_bytes(&Self::SHAPE, self.current(), self.mask + 1) };
+            bytes += unsafe { array_bytes(&Self::SHAPE, self.current(), self.core.mask + 1) };
         }
-        if let Some(g) = &self.growth {
+        if let Some(g) = &self.core.growth {
             bytes += mem::size_of::<Growth>();
             if !g.old.is_null() {
                 // SAFETY: the old array is live.
@@ -1028,10 +1020,10 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
             }
         }
         if Layout::<K, V>::KEY_BOXED {
-            bytes += self.len * mem::size_of::<K>();
+            bytes += self.core.len * mem::size_of::<K>();
         }
         if Layout::<K, V>::VALUE_BOXED {
-            bytes += self.len * mem::size_of::<V>();
+            bytes += self.core.len * mem::size_of::<V>();
         }
         bytes
     }
