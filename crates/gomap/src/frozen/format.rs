@@ -178,8 +178,7 @@ pub(crate) fn key_hash(bytes: &[u8], seed: u64) -> u64 {
     }
 }
 
-/// The bit `j` set for each tag `j` of `tags` equal to `tag`; exact, except that a `tag` of 0
-/// also sets bits 8..16 (each only a candidate slot that a key comparison rejects).
+/// The bit `j` set for each tag `j` of `tags` equal to `tag`; exact.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
 pub(crate) fn match_mask(tags: [u8; 8], tag: u8) -> u32 {
@@ -189,7 +188,8 @@ pub(crate) fn match_mask(tags: [u8; 8], tag: u8) -> u32 {
     unsafe {
         let tags = _mm_cvtsi64_si128(i64::from_le_bytes(tags));
         let eq = _mm_cmpeq_epi8(tags, _mm_set1_epi8(tag as i8));
-        _mm_movemask_epi8(eq) as u32
+        // Bytes 8..16 of both are 0 and compare equal: only slots 0..8 are tags.
+        _mm_movemask_epi8(eq) as u32 & 0xff
     }
 }
 
@@ -409,11 +409,11 @@ mod tests {
                 .wrapping_mul(0x5851_F42D_4C95_7F2D)
                 .wrapping_add(0x1405_7B7E_F767_814F);
             let tags = (x ^ (x >> 29)).to_le_bytes();
-            for tag in [tags[(x >> 61) as usize], (x >> 40) as u8, 1, 255] {
+            for tag in [tags[(x >> 61) as usize], (x >> 40) as u8, 0, 1, 255] {
                 let want = (0..8)
                     .filter(|&j| tags[j] == tag)
                     .fold(0u32, |m, j| m | 1 << j);
-                assert_eq!(match_mask(tags, tag) & 0xff, want, "{tags:?} {tag}");
+                assert_eq!(match_mask(tags, tag), want, "{tags:?} {tag}");
             }
         }
     }
