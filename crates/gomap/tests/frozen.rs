@@ -67,8 +67,10 @@ where
     assert_eq!(info.key_kind, K::KIND);
     assert_eq!(info.value_kind, V::KIND);
     assert_eq!(frozen::info(&bytes).expect("info"), *info);
-    // Go's load factor: at most 6.5 entries per chain on average.
-    assert!(n as f64 <= 6.5 * (1u64 << info.log2_buckets) as f64 || n == 0);
+    // The format's load: at most 4 entries per chain on average, and the fewest chains that
+    // allow it.
+    assert!(n as u64 <= 4 << info.log2_buckets);
+    assert!(info.log2_buckets == 0 || n as u64 > 4 << (info.log2_buckets - 1));
     // Written to a Write, the bytes are the same (given the same seed).
     let seed = info.seed;
     let mut written = Vec::new();
@@ -89,7 +91,7 @@ where
 
 fn sizes() -> Vec<usize> {
     let mut v = vec![
-        0, 1, 2, 7, 8, 9, 13, 14, 15, 16, 17, 63, 64, 65, 100, 1000, 6656, 6657,
+        0, 1, 2, 4, 5, 7, 8, 9, 13, 14, 15, 16, 17, 63, 64, 65, 100, 1000, 4096, 4097, 6656, 6657,
     ];
     v.push(scaled(100_000));
     v.push(scaled(1_000_000));

@@ -189,7 +189,7 @@ fn regression_every_tag_full_and_no_empty_rest_terminates() {
 
 #[test]
 fn regression_a_cyclic_overflow_chain_terminates() {
-    let mut m = u64_map(scaled(100_000) as u64);
+    let mut m = u64_map(scaled(400_000) as u64);
     let info = gomap::frozen::info(&m).unwrap();
     assert!(info.overflow_buckets > 0, "the test needs overflow buckets");
     let main = 1usize << info.log2_buckets;

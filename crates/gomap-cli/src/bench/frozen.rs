@@ -446,15 +446,29 @@ fn print_rows(keys: &str, n: usize, rows: &mut [Row]) {
 pub(crate) fn run(args: &BenchArgs) -> Result<(), String> {
     let sizes = args.n.clone();
     let reps = args.reps.unwrap_or(5).max(1);
+    // --keys: u64, str or all (the default), comma-separated.
+    let (mut u64_keys, mut str_keys) = (false, false);
+    for k in args.keys.split(',').map(str::trim) {
+        match k {
+            "u64" => u64_keys = true,
+            "str" => str_keys = true,
+            "all" => (u64_keys, str_keys) = (true, true),
+            other => return Err(format!("unknown key type {other:?} (u64, str or all)")),
+        }
+    }
     println!(
         "gomap bench --frozen: sizes {:?}, {reps} interleaved repetitions (median shown); lookups of up to 1M keys per pass (fst: 20K)",
         sizes
     );
     for &n in &sizes {
-        let mut rows = run_size::<u64>(n, reps);
-        print_rows("u64", n, &mut rows);
-        let mut rows = run_size::<String>(n, reps);
-        print_rows("str", n, &mut rows);
+        if u64_keys {
+            let mut rows = run_size::<u64>(n, reps);
+            print_rows("u64", n, &mut rows);
+        }
+        if str_keys {
+            let mut rows = run_size::<String>(n, reps);
+            print_rows("str", n, &mut rows);
+        }
     }
     Ok(())
 }

@@ -71,7 +71,7 @@ where
     let log2 = format::log2_buckets_for(len as u64);
     let main = 1usize << log2;
     let mask = main as u64 - 1;
-    let key_hash = |ks: &K::Slot| format::hash(key_bytes::<K>(ks, &arena), seed);
+    let key_hash = |ks: &K::Slot| format::key_hash(key_bytes::<K>(ks, &arena), seed);
 
     // Count each chain's entries, then give each chain its run of the entry array.
     let mut start = vec![0u32; main + 1];
@@ -147,7 +147,7 @@ where
         version: U32::new(format::VERSION),
         endian: format::ENDIAN_MARK.to_ne_bytes(),
         header_len: U32::new(format::HEADER_LEN as u32),
-        hash_id: U32::new(format::HASH_XXH3_64),
+        hash_id: U32::new(format::HASH_FOLD8_XXH3),
         seed: U64::new(seed),
         key_kind: layout.key_kind,
         value_kind: layout.value_kind,

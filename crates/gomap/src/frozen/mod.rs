@@ -14,10 +14,12 @@
 //! ```
 //!
 //! A frozen map is gomap's bucket design with every pointer replaced by a relative index:
-//! `2^B` buckets of 8 slots, each bucket's 8 tophash bytes (Go's tags, `EMPTY_REST` = 0 and
-//! live tags >= 5), overflow buckets chained by index. Lookups run Go's probe: the low `B` bits
-//! of the key's hash pick the bucket, the top byte is matched against the 8 tags at once, the
-//! chain is followed until a slot marked `EMPTY_REST` or its end.
+//! `2^B` buckets of 8 slots, each bucket's 8 tophash bytes (Go's tags) with its first entry's
+//! index and its overflow link in one 16-byte record, overflow buckets chained by index, the
+//! entries dense. Lookups run Go's probe: the low `B` bits of the key's hash pick the bucket,
+//! the top byte is matched against the 8 tags at once, the chain is followed to its end. A
+//! lookup reads one bucket record (one cache line) and then the matching entry: two cache
+//! misses, as in odht, whose control bytes and slots are read the same way.
 //!
 //! # Safety on any input
 //! [`FrozenMap::from_bytes`] checks the header and the section bounds in O(1), so opening a 10M
@@ -29,8 +31,9 @@
 //! out-of-bounds read, or a loop that does not end (the two inputs that hang other on-disk
 //! tables, tags all full and a cyclic chain, both terminate here). [`FrozenMap::verify`] checks
 //! everything in O(n) for when right answers matter: after it succeeds, `get` finds exactly
-//! the keys `iter` yields. No `unsafe` is involved in reading: the typed views are made by
-//! zerocopy, whose derives check at compile time that every byte pattern is a valid value.
+//! the keys `iter` yields. The typed views are made by zerocopy, whose derives check at compile
+//! time that every byte pattern is a valid value; the only `unsafe` of the reader is SSE2's
+//! byte compare on x86-64, which computes on register values and reads no memory.
 //!
 //! # Keys and values
 //! - any [`Plain`] type (integers, arrays, `#[repr(C)]` structs deriving zerocopy's
@@ -46,27 +49,42 @@
 //! It is also what the workspace already builds (through `rand`).
 //!
 //! # The hash
-//! Keys are hashed with **XXH3-64**, seeded by the 64-bit seed in the header. A file is read
-//! by other processes, other builds of gomap and other machines than the one that wrote it, so
-//! the hash must give the same value everywhere, forever: XXH3's output is fixed by its
-//! specification (stable since xxHash 0.8.0, with published test vectors) for all platforms.
-//! gomap's in-memory default, foldhash, explicitly promises no such stability (its output may
-//! change between versions and differs by platform), and std's SipHash keys are process-random.
+//! A file is read by other processes, other builds of gomap and other machines than the one
+//! that wrote it, so the hash must give the same value everywhere, forever: it is part of the
+//! format, fixed by the header's hash id, and seeded by the header's 64-bit seed. gomap's
+//! in-memory default, foldhash, explicitly promises no such stability (its output may change
+//! between versions and differs by platform), and std's SipHash keys are process-random.
+//!
+//! Hash id 2 (format version 2) is, for a key of `s` bytes with seed `seed`:
+//! - `s == 8`: with `x = u64::from_le_bytes(key) ^ seed` and `p = x as u128 *
+//!   0x9E37_79B9_7F4A_7C15` (`2^64 / phi`), the hash is `(p as u64) ^ ((p >> 64) as u64)`: the
+//!   folded multiply that foldhash and ahash use for integers, written out here so that it can
+//!   never change;
+//! - any other length: **XXH3-64** with `seed`, whose output is fixed by its specification
+//!   (stable since xxHash 0.8.0, with published test vectors) on every platform.
+//!
+//! Why two: at 10M entries a lookup costs what the processor can overlap (each waits on two
+//! cache misses), and that is set by the instructions of a lookup. XXH3's 8-byte path is about
+//! 15 instructions (20 as compiled) of a lookup's 50; the folded multiply is 4 (the
+//! measurements are in `docs/PERFORMANCE.md`'s frozen section). The folded multiply is not a bijection, but over a 64-bit seed it
+//! spreads keys that differ in any bits over both halves (the low half carries the low bits
+//! up, the high half carries every bit down), which is what a bucket index (low bits) and a
+//! tag (top byte) need; strings and other sizes keep XXH3. Ids other than 2 are refused.
 //! The seed is random per build unless [`Options::seed`] fixes it (for reproducible files).
 //!
-//! # The format (version 1)
+//! # The format (version 2)
 //! All integers little-endian; every offset is relative to the start of the file; every
 //! section starts at a multiple of 64 bytes, zero-padded.
 //!
 //! | offset | field | |
 //! |---|---|---|
 //! | 0 | magic | `b"GOMAPFRZ"` |
-//! | 8 | version: u32 | 1 |
+//! | 8 | version: u32 | 2 |
 //! | 12 | byte-order mark: 4 bytes | `0x01020304` in the writer's byte order (the order of fixed-size items) |
 //! | 16 | header length: u32 | 152 |
-//! | 20 | hash id: u32 | 1 = XXH3-64 with seed |
+//! | 20 | hash id: u32 | 2 = the hash above |
 //! | 24 | seed: u64 | |
-//! | 32 | key kind, value kind, B, 0: u8 x 4 | kind 1 = fixed, 2 = str, 3 = bytes |
+//! | 32 | key kind, value kind, B, 0: u8 x 4 | kind 1 = fixed, 2 = str, 3 = bytes; B is the smallest with `entries <= 4 * 2^B` |
 //! | 36 | key size, key align, value size, value align, pair size, value offset: u32 x 6 | the layout fingerprint; a str/bytes slot is a span (8 bytes, align 1) |
 //! | 60 | longest chain: u32 | buckets in the longest chain; bounds every walk |
 //! | 64 | entries: u64 | |
@@ -75,11 +93,17 @@
 //! | 136 | body checksum: u64 | XXH3-64 (seed 0) of bytes 152.. |
 //! | 144 | header checksum: u64 | XXH3-64 (seed 0) of bytes 0..144 |
 //!
-//! - **Buckets**: `2^B + overflow` bucket headers of 16 bytes: `tophash: [u8; 8]`,
-//!   `first: u32` (the entry index of slot 0), `overflow: u32` (the next bucket's index, 0 =
-//!   none). Bucket `b < 2^B` heads the chain of hashes with low bits `b`; overflow buckets
-//!   follow at indices `2^B..`, in the order of the chains that use them. Tags fill each
-//!   bucket from slot 0, then `EMPTY_REST`; only a full bucket has an overflow.
+//! - **Buckets**: `2^B + overflow` bucket records of 16 bytes: `tophash: [u8; 8]`, `first:
+//!   u32` (the entry index of slot 0), `overflow: u32` (the next bucket's index, 0 = none).
+//!   Bucket `b < 2^B` heads the chain of hashes with low bits `b`; its entries are
+//!   `first(b)..first(b + 1)` (the last chain's end at the entry count), so a chain of `c`
+//!   entries has `ceil(c / 8)` buckets (one if `c` is 0), its `k`-th holding entries `8k..` of
+//!   the chain at slots `0..min(8, c - 8k)`. Overflow buckets follow at indices `2^B..`, in the
+//!   order of the chains that use them. A live slot's tag is the top byte of its key's hash,
+//!   any value (0 included: which slots are live follows from the counts, so a lookup spends no
+//!   instructions moving tags out of a reserved range); the tags of empty slots are 0.
+//!   At most 4 entries per head bucket on average (half of its slots), so that few buckets
+//!   are full: a lookup of an absent key reads an overflow bucket only from a full one.
 //! - **Entries**: the dense array of `(key slot, value slot)` pairs (`#[repr(C)]`), chain by
 //!   chain in bucket order, each chain's keys in increasing byte order (which is how `verify`
 //!   proves keys unique in O(n)); slot `j` of a bucket is entry `first + j`.
@@ -89,6 +113,8 @@
 //! A file written on a big-endian machine keeps its structure readable (it is little-endian
 //! everywhere), but its fixed-size items are in the writer's order: reading one with a fixed
 //! key or value type fails with [`Error::ForeignEndian`]; `str`/`[u8]` maps read anywhere.
+//! Version 1 files (XXH3 for every key, tags moved out of 0..=4) are refused with
+//! [`Error::Version`]: rebuild them from their source.
 //!
 //! # Building
 //! [`FrozenMap::build`] (to an [`AlignedBytes`]), [`FrozenMap::write`] (to any `Write`), and
@@ -117,7 +143,7 @@ pub use self::item::{Item, Kind, Plain, Span};
 #[cfg(feature = "mmap")]
 pub use self::mmap::{open, Mapped};
 
-use self::format::{BucketHeader, Layout, RawHeader};
+use self::format::{BucketHeader, Layout, RawHeader, SLOTS};
 
 /// A map read in place from the bytes of a frozen map: borrowed, never copied.
 ///
@@ -278,34 +304,69 @@ impl<'a, K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'a, K, V> {
     }
 
     /// The entry of `key`: Go's probe, bounded by the header's longest chain. O(1) expected.
+    ///
+    /// At 10M entries a lookup's cost is how many lookups the processor keeps in flight at once
+    /// (each waits on two cache misses: its bucket, then its entry), which is its window divided
+    /// by the instructions of a lookup: so the common case (the first tag match is the key, or
+    /// no tag matches and the bucket has no overflow) is inline and short, and everything else
+    /// (another match, the rest of the chain) is out of line.
     #[inline]
     fn find(&self, key: &[u8]) -> Option<&'a Pair<K::Slot, V::Slot>> {
-        let hash = format::hash(key, self.info.seed);
+        // Always false (from_bytes checked it); stated so that the compiler drops the bucket's
+        // bounds check below (`hash & mask <= mask < len`), one compare per loop rather than two
+        // instructions per lookup.
+        if self.mask as usize >= self.buckets.len() {
+            return None;
+        }
+        let hash = format::key_hash(key, self.info.seed);
         let top = format::tophash(hash);
-        let mut b = (hash & self.mask) as usize;
-        for _ in 0..self.info.max_chain {
-            let bucket = self.buckets.get(b)?;
-            let word = u64::from_le_bytes(bucket.tophash);
-            let mut m = format::match_tag(word, top);
+        let bucket = self.buckets.get((hash & self.mask) as usize)?;
+        let m = format::match_mask(bucket.tophash, top);
+        if m != 0 {
+            let j = m.trailing_zeros() as usize;
+            if let Some(pair) = self.entries.get(bucket.first.get() as usize + j) {
+                if K::slot_bytes(&pair.key, self.arena) == Some(key) {
+                    return Some(pair);
+                }
+            }
+        } else if bucket.overflow.get() == 0 {
+            return None;
+        }
+        self.find_slow(bucket, m & m.wrapping_sub(1), top, key)
+    }
+
+    /// [`find`](Self::find)'s uncommon cases: the other matches of the bucket `bucket` (`m`,
+    /// whose lowest match was not the key), then the rest of its chain, at most `max_chain - 1`
+    /// more buckets. A damaged file's index outside the entries is no match.
+    #[cold]
+    #[inline(never)]
+    fn find_slow(
+        &self,
+        mut bucket: &'a BucketHeader,
+        mut m: u32,
+        top: u8,
+        key: &[u8],
+    ) -> Option<&'a Pair<K::Slot, V::Slot>> {
+        let mut steps = 1;
+        loop {
+            let first = bucket.first.get() as usize;
             while m != 0 {
-                let j = (m.trailing_zeros() / 8) as usize;
-                m &= m - 1;
-                let idx = bucket.first.get() as usize + j;
-                if let Some(pair) = self.entries.get(idx) {
+                let j = m.trailing_zeros() as usize;
+                if let Some(pair) = self.entries.get(first + j) {
                     if K::slot_bytes(&pair.key, self.arena) == Some(key) {
                         return Some(pair);
                     }
                 }
+                m &= m - 1;
             }
-            if format::has_empty_rest(word) {
+            let next = bucket.overflow.get() as usize;
+            if next == 0 || steps >= self.info.max_chain {
                 return None;
             }
-            b = bucket.overflow.get() as usize;
-            if b == 0 {
-                return None;
-            }
+            steps += 1;
+            bucket = self.buckets.get(next)?;
+            m = format::match_mask(bucket.tophash, top);
         }
-        None
     }
 
     /// The value of `key`, if present. O(1) expected; on a damaged file that was not
@@ -361,9 +422,15 @@ impl<'a, K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'a, K, V> {
 
     /// The bucket picture of the map, as [`HashMap::snapshot`](crate::HashMap::snapshot) gives
     /// for a live one: every chain's tophash bytes (a frozen map is never growing, so `old` is
-    /// `None`). O(buckets); chain walks bounded as in lookups.
+    /// `None`). The live map keeps tags 0..=4 for its marks, so a live slot whose tag is below 5
+    /// is drawn as 5, and an empty slot as 0 (`EMPTY_REST`); which slots are live follows from
+    /// the chains' entry counts, as in lookups. O(buckets); chain walks bounded as in lookups.
     pub fn snapshot(&self) -> crate::snapshot::Snapshot {
         let main = self.mask as usize + 1;
+        let first = |b: usize| match self.buckets.get(b) {
+            Some(bucket) if b < main => bucket.first.get() as usize,
+            _ => self.entries.len(),
+        };
         let buckets = (0..main)
             .map(|b| {
                 let mut chain = crate::snapshot::Chain {
@@ -371,12 +438,18 @@ impl<'a, K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'a, K, V> {
                     released: false,
                     tophash: Vec::new(),
                 };
+                let mut left = first(b + 1).saturating_sub(first(b));
                 let mut at = b;
                 for _ in 0..self.info.max_chain {
                     let Some(bucket) = self.buckets.get(at) else {
                         break;
                     };
-                    chain.tophash.push(bucket.tophash);
+                    let mut tags = [0u8; SLOTS];
+                    for (j, tag) in tags.iter_mut().enumerate().take(left.min(SLOTS)) {
+                        *tag = bucket.tophash[j].max(crate::bucket::MIN_TOPHASH);
+                    }
+                    left = left.saturating_sub(SLOTS);
+                    chain.tophash.push(tags);
                     at = bucket.overflow.get() as usize;
                     if at == 0 {
                         break;

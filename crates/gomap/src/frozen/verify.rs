@@ -4,10 +4,10 @@ use super::format::{self, RawHeader, SLOTS};
 use super::{Error, FrozenMap, Item};
 
 impl<K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'_, K, V> {
-    /// Checks the whole map in **O(n)**: the body checksum; every chain's shape (tags filled from
-    /// slot 0 then `EMPTY_REST`, no other marks, overflow only from a full bucket, overflow
-    /// buckets used once each in order, so no cycles, the longest chain as the header says);
-    /// every entry's `first` index; every key and value decodable (spans inside the arena,
+    /// Checks the whole map in **O(n)**: the body checksum; every chain's shape (its entry count
+    /// from the heads' `first` indices, each bucket's `first` and live slots following from it,
+    /// 0 in every tag past them, an overflow exactly when the chain goes on, overflow buckets
+    /// used once each in order, so no cycles, the longest chain as the header says); every key and value decodable (spans inside the arena,
     /// `str` valid UTF-8); every key re-hashed into its own chain with its own tag; the keys of
     /// each chain in strictly increasing byte order (so no key twice). After it succeeds,
     /// [`get`](Self::get) finds exactly the entries [`iter`](Self::iter) yields, and for an
@@ -32,10 +32,27 @@ impl<K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'_, K, V> {
         };
         let main = self.mask as usize + 1;
         let seed = h.seed.get();
-        let mut next_entry = 0usize;
+        let len = self.entries.len();
+        let head_first = |b: usize| -> Result<usize, Error> {
+            if b == main {
+                return Ok(len);
+            }
+            let bucket = self.buckets.get(b).ok_or(corrupt("bucket index", b))?;
+            Ok(bucket.first.get() as usize)
+        };
         let mut next_overflow = main;
         let mut longest = 0usize;
+        let mut start = head_first(0)?;
+        if start != 0 {
+            return Err(corrupt("bucket's first entry index", 0));
+        }
         for b in 0..main {
+            // The chain's entries: from its head's `first` to the next head's.
+            let end = head_first(b + 1)?;
+            if end < start || end > len {
+                return Err(corrupt("bucket's first entry index", b + 1));
+            }
+            let count = end - start;
             let mut at = b;
             let mut chain_len = 0usize;
             let mut prev_key: Option<&[u8]> = None;
@@ -45,21 +62,16 @@ impl<K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'_, K, V> {
                     return Err(corrupt("chain longer than the header's longest", b));
                 }
                 let bucket = self.buckets.get(at).ok_or(corrupt("bucket index", at))?;
-                if bucket.first.get() as usize != next_entry {
+                let done = (chain_len - 1) * SLOTS;
+                if bucket.first.get() as usize != start + done {
                     return Err(corrupt("bucket's first entry index", at));
                 }
-                let live = bucket.tophash.iter().take_while(|&&t| t != 0).count();
+                let live = (count - done).min(SLOTS);
                 if bucket.tophash[live..].iter().any(|&t| t != 0) {
-                    return Err(corrupt("live tag after EMPTY_REST", at));
-                }
-                if at >= main && live == 0 {
-                    return Err(corrupt("empty overflow bucket", at));
+                    return Err(corrupt("tag in an empty slot", at));
                 }
                 for (j, &tag) in bucket.tophash[..live].iter().enumerate() {
-                    let idx = next_entry + j;
-                    if tag < format::MIN_TOPHASH {
-                        return Err(corrupt("tag 1..=4 (a mark no frozen map holds)", at));
-                    }
+                    let idx = start + done + j;
                     let pair = self.entries.get(idx).ok_or(corrupt("entry index", idx))?;
                     let key = K::slot_bytes(&pair.key, self.arena)
                         .ok_or(corrupt("key span outside the arena", idx))?;
@@ -69,7 +81,7 @@ impl<K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'_, K, V> {
                     if V::from_slot(&pair.value, self.arena).is_none() {
                         return Err(corrupt("value span outside the arena or not UTF-8", idx));
                     }
-                    let hash = format::hash(key, seed);
+                    let hash = format::key_hash(key, seed);
                     if (hash & self.mask) as usize != b {
                         return Err(corrupt("key in another key's chain", idx));
                     }
@@ -81,13 +93,16 @@ impl<K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'_, K, V> {
                     }
                     prev_key = Some(key);
                 }
-                next_entry += live;
                 let next = bucket.overflow.get() as usize;
-                if next == 0 {
+                let more = count > done + SLOTS;
+                if !more {
+                    if next != 0 {
+                        return Err(corrupt("overflow from a bucket that is not full", at));
+                    }
                     break;
                 }
-                if live != SLOTS {
-                    return Err(corrupt("overflow from a bucket that is not full", at));
+                if next == 0 {
+                    return Err(corrupt("a full chain without its overflow bucket", at));
                 }
                 if next != next_overflow {
                     return Err(corrupt("overflow bucket out of order or reused", at));
@@ -96,9 +111,7 @@ impl<K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'_, K, V> {
                 at = next;
             }
             longest = longest.max(chain_len);
-        }
-        if next_entry != self.entries.len() {
-            return Err(corrupt("entries not covered by the chains", next_entry));
+            start = end;
         }
         if next_overflow != self.buckets.len() {
             return Err(corrupt("overflow buckets not in any chain", next_overflow));
