@@ -695,7 +695,19 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         value: V,
     ) -> Position<K, V> {
         debug_assert_eq!(slot.top, tophash(hash));
-        // SAFETY: the slot is a free slot of an initialised bucket of this table.
+        // SAFETY: forwarded.
+        unsafe { self.fill_slot(slot, key, value) }
+    }
+
+    /// Writes an entry into a free slot with the slot's tag; the one write behind
+    /// [`insert_in_slot`](Self::insert_in_slot) and the slots `take_at` hands back.
+    ///
+    /// # Safety
+    /// `slot` is a free slot of an initialised bucket of this table, from `find_or_prepare_insert`
+    /// or `take_at`, with no other change to the table since.
+    #[inline(always)]
+    unsafe fn fill_slot(&mut self, slot: InsertSlot<K, V>, key: K, value: V) -> Position<K, V> {
+        // SAFETY: the caller's promise.
         unsafe {
             slot.bucket
                 .write(slot.index, slot.top, key, value, &self.alloc)
@@ -746,21 +758,14 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         pos: Position<K, V>,
         f: impl FnOnce(&K, V) -> Option<V>,
     ) -> Result<(), K> {
-        // SAFETY: the slot is live. Its tag says "empty" before the entry is moved out, so that
-        // from then on (unwinding from `f` included) the table holds nothing it would drop or
-        // yield there; `EMPTY_ONE` keeps every chain searchable.
-        let (top, (key, value)) = unsafe {
-            let top = pos.bucket.tag(pos.index);
-            pos.bucket.set_tag(pos.index, EMPTY_ONE);
-            (top, pos.take(&self.alloc))
-        };
-        self.core.len -= 1;
+        // SAFETY: forwarded; from here the table holds nothing it would drop or yield in the
+        // slot (unwinding from `f` included), and `EMPTY_ONE` keeps every chain searchable.
+        let ((key, value), slot) = unsafe { self.take_at(pos) };
         match f(&key, value) {
             Some(value) => {
-                // SAFETY: the slot is the one just emptied, in an initialised bucket, with the
-                // key's own tag; nothing else changed the table while `f` ran (`&mut self`).
-                unsafe { pos.bucket.write(pos.index, top, key, value, &self.alloc) };
-                self.core.len += 1;
+                // SAFETY: the slot is the one just emptied, with the key's own tag; nothing else
+                // changed the table while `f` ran (`&mut self`).
+                unsafe { self.fill_slot(slot, key, value) };
                 Ok(())
             }
             None => {
