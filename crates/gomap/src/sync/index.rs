@@ -211,6 +211,32 @@ impl<P> Flat<P> {
         })
     }
 
+    /// The first `f(pointer)` that is `Some`, over the pointers stored with `hash` in probe
+    /// order: [`Flat::matches`] as one tight loop, for the read path.
+    #[inline]
+    pub(crate) fn find_map<R>(
+        &self,
+        hash: u64,
+        mut f: impl FnMut(*const P) -> Option<R>,
+    ) -> Option<R> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut i = self.home(hash);
+        loop {
+            let s = self.slot(i);
+            if s.ptr.is_null() {
+                return None;
+            }
+            if s.hash == hash {
+                if let Some(r) = f(s.ptr) {
+                    return Some(r);
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
     /// Stores `(hash, p)` in the first free slot of its probe. The caller keeps the load under
     /// 5/8.
     fn put(&mut self, hash: u64, p: *const P) {

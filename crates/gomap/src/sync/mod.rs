@@ -490,6 +490,23 @@ where
     where
         Q: ?Sized + Equivalent<K>,
     {
+        if let Some(v) = shard.read_value(hash, key, guard) {
+            return Some(v);
+        }
+        Self::present_slow(shard, hash, key, guard)
+    }
+
+    /// [`SyncMap::present`] past the read map's fast case (see [`Shard::read_value`]).
+    #[inline(never)]
+    fn present_slow<'g, Q>(
+        shard: &Shard<K, V>,
+        hash: u64,
+        key: &Q,
+        guard: &'g crossbeam_epoch::Guard,
+    ) -> Option<&'g V>
+    where
+        Q: ?Sized + Equivalent<K>,
+    {
         loop {
             match shard.locate(hash, key, true, false, guard) {
                 Located::Absent(_) => return None,

@@ -382,7 +382,7 @@ impl<K, V> ReadMap<K, V> {
     where
         Q: ?Sized + Equivalent<K>,
     {
-        self.index.table.table().matches(hash).find_map(|p| {
+        self.index.table.table().find_map(hash, |p| {
             // SAFETY: a published index holds live nodes (invariant 1): a node is freed only by
             // the collector after it was unlinked from every index, and we are pinned.
             let n = unsafe { &*p };
@@ -625,6 +625,25 @@ impl<K, V> Shard<K, V> {
 
     pub(crate) fn removed(&self) {
         self.len.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The read path's fast case: the value of `key` when the read map has its node holding one.
+    /// `None` means "ask [`Shard::locate`]" (absent, removed, expunged or only in the dirty
+    /// map). Kept small and inlined so that consecutive lookups overlap their cache misses: the
+    /// general `locate`, called for every read, cost about 80 instructions per hit and as much
+    /// time as two cache misses in series (1M keys, a held guard: 78 ns against 22 for
+    /// gomap's `HashMap::get`).
+    #[inline]
+    pub(crate) fn read_value<'g, Q>(&self, hash: u64, key: &Q, guard: &'g Guard) -> Option<&'g V>
+    where
+        K: 'g,
+        V: 'g,
+        Q: ?Sized + Equivalent<K>,
+    {
+        match self.read_map(guard).find(hash, key, guard)?.load(guard) {
+            Slot::Present(v, _) => Some(v),
+            Slot::Removed | Slot::Expunged => None,
+        }
     }
 
     /// Finds the authoritative node of `key`. With `readonly`, an absent key is reported without
