@@ -1,10 +1,13 @@
 //! The shard's hash index: a flat open-addressing table of `(hash, node pointer)` slots, 16
-//! bytes each, linear probing, grown incrementally. Built under the shard's lock while it is the
-//! dirty map's index, then published as-is in a read map, after which it is never written again
-//! (invariant 3 of [`shard`](super::shard)): readers probe it without any synchronisation.
+//! bytes each, linear probing. Readers probe it with no lock while the shard's lock holder
+//! appends to it: a slot is written once (its hash, then its pointer with `Release`) and never
+//! changed or cleared afterwards, so a reader that loads a non-null pointer (`Acquire`) sees the
+//! hash and the node written before it, and a probe ends at the first empty slot it sees. The
+//! shard never fills a table past 3/4, so every probe meets an empty slot. A table is replaced,
+//! never grown in place: see [`shard`](super::shard)'s migration.
 //!
-//! A read hit probes one slot line (the slot at the key's home position, or the next ones: at
-//! most 5/8 of the slots are used) and then the node.
+//! A read hit probes one slot line (the slot at the key's home position, or the next ones) and
+//! then the node.
 //!
 //! Large tables are fresh anonymous mappings, not heap blocks: the allocator may hand out a
 //! recycled heap block that `calloc` must clear (an O(n) memset in one call), while a mapping's
@@ -13,18 +16,9 @@
 //! fault took ~9 ms (direct compaction), which broke the 1 ms bound on a single insert.
 
 use core::ptr::NonNull;
+use std::sync::atomic::Ordering;
 
-/// The largest fraction of used slots, as `num / den`: growth starts past it.
-const LOAD_NUM: usize = 5;
-const LOAD_DEN: usize = 8;
-
-/// Old slots moved into the new table per insert while a growth is in progress. A growth starts
-/// at `cap * 5/8` entries and the next at `2 cap * 5/8`: `cap / MIGRATE` inserts finish it long
-/// before (`cap / 8 < cap * 5/8`).
-const MIGRATE: usize = 8;
-
-/// The smallest non-empty table.
-const MIN_CAP: usize = 16;
+use super::prims::{AtomicPtr, AtomicU64};
 
 /// Tables at least this large are fresh `mmap`s (Linux), 2 MiB aligned.
 #[cfg(all(target_os = "linux", not(loom)))]
@@ -118,21 +112,30 @@ impl Drop for ZeroMem {
     }
 }
 
-/// One slot: a full 64-bit hash and a pointer, null when the slot is empty.
-#[repr(C)]
+/// One slot: a full 64-bit hash and a tagged pointer (null: empty). Bit 0 of the pointer is the
+/// owner's tag (pointees are at least 2-aligned); [`Table`] hands it back untouched.
 struct Slot<P> {
-    hash: u64,
-    ptr: *const P,
+    hash: AtomicU64,
+    ptr: AtomicPtr<P>,
 }
 
-/// A flat table of slots with a power-of-two capacity (0: no memory at all).
-pub(crate) struct Flat<P> {
-    mem: Option<ZeroMem>,
-    slots: *mut Slot<P>,
+/// A table of `cap` slots (a power of two, or 0: no memory, every probe empty).
+pub(crate) struct Table<P> {
+    slots: *const Slot<P>,
     mask: usize,
     shift: u32,
-    len: usize,
+    /// Zeroed pages (a zeroed slot is an empty one); under loom, loom's atomics.
+    #[cfg(not(loom))]
+    _mem: Option<ZeroMem>,
+    #[cfg(loom)]
+    _mem: Box<[Slot<P>]>,
 }
+
+// SAFETY: a table holds integers and pointers in atomics; the pointees are the owner's business
+// (the shard synchronises on them itself).
+unsafe impl<P> Send for Table<P> {}
+// SAFETY: as above; every access to the slots goes through atomics.
+unsafe impl<P> Sync for Table<P> {}
 
 /// The probe start: the high bits of a multiplicative spread of the hash (its low and high bits
 /// both reach them, so weak user hashes spread too).
@@ -141,95 +144,96 @@ fn spread(hash: u64) -> u64 {
     super::shard::fold(hash, 0x9e37_79b9_7f4a_7c15)
 }
 
-impl<P> Flat<P> {
-    pub(crate) const fn empty() -> Self {
-        Flat {
-            mem: None,
-            slots: core::ptr::null_mut(),
-            mask: 0,
-            shift: 64,
-            len: 0,
+/// The tag bit of a slot pointer.
+pub(crate) const TAG: usize = 1;
+
+impl<P> Table<P> {
+    /// A table of `cap` empty slots (`cap` a power of two, or 0). O(1) for large tables: fresh
+    /// zero pages.
+    pub(crate) fn new(cap: usize) -> Self {
+        debug_assert!(cap == 0 || cap.is_power_of_two());
+        #[cfg(not(loom))]
+        {
+            let mem = (cap > 0).then(|| ZeroMem::new(cap * size_of::<Slot<P>>(), 64));
+            // A zeroed `Slot` is a valid one (the atomics' zero is 0 and null); 64-aligned.
+            #[allow(clippy::cast_ptr_alignment)]
+            let slots = mem.as_ref().map_or(core::ptr::null(), |m| {
+                m.ptr().as_ptr().cast::<Slot<P>>().cast_const()
+            });
+            Table {
+                slots,
+                mask: cap.wrapping_sub(1),
+                shift: 64 - cap.max(1).trailing_zeros(),
+                _mem: mem,
+            }
+        }
+        #[cfg(loom)]
+        {
+            let mem: Box<[Slot<P>]> = (0..cap)
+                .map(|_| Slot {
+                    hash: AtomicU64::new(0),
+                    ptr: AtomicPtr::new(core::ptr::null_mut()),
+                })
+                .collect();
+            Table {
+                slots: mem.as_ptr(),
+                mask: cap.wrapping_sub(1),
+                shift: 64 - cap.max(1).trailing_zeros(),
+                _mem: mem,
+            }
         }
     }
 
-    fn with_cap(cap: usize) -> Self {
-        debug_assert!(cap.is_power_of_two() && cap >= MIN_CAP);
-        let mem = ZeroMem::new(cap * size_of::<Slot<P>>(), 64);
-        // A zeroed slot is an empty one (hash 0, null pointer); the memory is 64-aligned.
-        #[allow(clippy::cast_ptr_alignment)]
-        let slots = mem.ptr().as_ptr().cast::<Slot<P>>();
-        Flat {
-            mem: Some(mem),
-            slots,
-            mask: cap - 1,
-            shift: 64 - cap.trailing_zeros(),
-            len: 0,
-        }
-    }
-
-    fn cap(&self) -> usize {
-        if self.mem.is_some() {
-            self.mask + 1
-        } else {
+    /// The number of slots.
+    pub(crate) fn cap(&self) -> usize {
+        if self.slots.is_null() {
             0
+        } else {
+            self.mask + 1
         }
     }
 
     #[inline]
     fn home(&self, hash: u64) -> usize {
-        (spread(hash) >> self.shift) as usize
+        (spread(hash) >> self.shift) as usize & self.mask
     }
 
     #[inline]
     fn slot(&self, i: usize) -> &Slot<P> {
-        debug_assert!(i <= self.mask && self.mem.is_some());
-        // SAFETY: `i <= mask < cap` and the table has `cap` initialised (zeroed or written)
-        // slots.
+        debug_assert!(i < self.cap());
+        // SAFETY: `i < cap` (callers mask it) and the table has `cap` initialised slots.
         unsafe { &*self.slots.add(i) }
     }
 
-    /// Every pointer stored with `hash`, in probe order. A table with a free slot always ends
-    /// the probe (at most 5/8 are used).
+    /// The tagged pointer in slot `i` (`i < cap`), with `Acquire`: what was written before it
+    /// was stored is visible.
     #[inline]
-    pub(crate) fn matches(&self, hash: u64) -> impl Iterator<Item = *const P> + '_ {
-        let mut i = if self.len == 0 {
-            None
-        } else {
-            Some(self.home(hash))
-        };
-        core::iter::from_fn(move || loop {
-            let at = i?;
-            let s = self.slot(at);
-            if s.ptr.is_null() {
-                i = None;
-                return None;
-            }
-            i = Some((at + 1) & self.mask);
-            if s.hash == hash {
-                return Some(s.ptr);
-            }
-        })
+    pub(crate) fn at(&self, i: usize) -> *mut P {
+        self.slot(i).ptr.load(Ordering::Acquire)
     }
 
-    /// The first `f(pointer)` that is `Some`, over the pointers stored with `hash` in probe
-    /// order: [`Flat::matches`] as one tight loop, for the read path.
+    /// The first `f(tagged pointer)` that is `Some`, over the slots holding `hash` in probe
+    /// order (ending at the first empty slot). Lock-free; sees every slot stored before it
+    /// started, and may see later ones.
     #[inline]
     pub(crate) fn find_map<R>(
         &self,
         hash: u64,
-        mut f: impl FnMut(*const P) -> Option<R>,
+        mut f: impl FnMut(*mut P) -> Option<R>,
     ) -> Option<R> {
-        if self.len == 0 {
+        if self.slots.is_null() {
             return None;
         }
         let mut i = self.home(hash);
         loop {
             let s = self.slot(i);
-            if s.ptr.is_null() {
+            let p = s.ptr.load(Ordering::Acquire);
+            if p.is_null() {
                 return None;
             }
-            if s.hash == hash {
-                if let Some(r) = f(s.ptr) {
+            // Written before the pointer, read after it: the hash of this very entry.
+            if s.hash.load(Ordering::Relaxed) == hash {
+                if let Some(r) = f(p) {
                     return Some(r);
                 }
             }
@@ -237,123 +241,21 @@ impl<P> Flat<P> {
         }
     }
 
-    /// Stores `(hash, p)` in the first free slot of its probe. The caller keeps the load under
-    /// 5/8.
-    fn put(&mut self, hash: u64, p: *const P) {
-        debug_assert!(!p.is_null() && self.len + 1 < self.cap());
+    /// Stores `(hash, p)` (`p` non-null, possibly tagged) in the first empty slot of its probe.
+    /// Only the shard's lock holder calls this, and it keeps the table under 3/4 full, so an
+    /// empty slot exists.
+    pub(crate) fn put(&self, hash: u64, p: *mut P) {
+        debug_assert!(!p.is_null() && self.cap() > 0);
         let mut i = self.home(hash);
         loop {
-            // SAFETY: `i <= mask`, in bounds; we hold the table exclusively (`&mut self`).
-            let s = unsafe { &mut *self.slots.add(i) };
-            if s.ptr.is_null() {
-                *s = Slot { hash, ptr: p };
-                self.len += 1;
+            let s = self.slot(i);
+            // Only the lock holder writes slots: its own earlier stores are what it reads.
+            if s.ptr.load(Ordering::Relaxed).is_null() {
+                s.hash.store(hash, Ordering::Relaxed);
+                s.ptr.store(p, Ordering::Release);
                 return;
             }
             i = (i + 1) & self.mask;
         }
-    }
-}
-
-/// A growable index: the current table and, during a growth, the old one with the position up
-/// to which its slots were copied over. Published only when no growth is in progress.
-pub(crate) struct Grow<P> {
-    cur: Flat<P>,
-    old: Flat<P>,
-    /// Old slots below this position are copied into `cur`; `None` when not growing.
-    migrated: Option<usize>,
-}
-
-impl<P> Grow<P> {
-    pub(crate) const fn new() -> Self {
-        Grow {
-            cur: Flat::empty(),
-            old: Flat::empty(),
-            migrated: None,
-        }
-    }
-
-    /// An index with room for `n` entries before its first growth. O(1) (a zeroed mapping).
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        let mut g = Self::new();
-        if n > 0 {
-            let cap = (n * LOAD_DEN / LOAD_NUM + 1)
-                .next_power_of_two()
-                .max(MIN_CAP);
-            g.cur = Flat::with_cap(cap);
-        }
-        g
-    }
-
-    /// Whether a growth is still copying slots (the index must not be published then).
-    pub(crate) fn growing(&self) -> bool {
-        self.migrated.is_some()
-    }
-
-    /// The published table (readers probe only this one: see [`Grow::growing`]).
-    #[inline]
-    pub(crate) fn table(&self) -> &Flat<P> {
-        debug_assert!(!self.growing());
-        &self.cur
-    }
-
-    /// Copies up to `step` old slots into the current table. O(step).
-    pub(crate) fn migrate(&mut self, step: usize) {
-        let Some(mut at) = self.migrated else { return };
-        let end = (at + step).min(self.old.cap());
-        while at < end {
-            let s = self.old.slot(at);
-            let (hash, ptr) = (s.hash, s.ptr);
-            if !ptr.is_null() {
-                self.cur.put(hash, ptr);
-            }
-            at += 1;
-        }
-        if at == self.old.cap() {
-            self.migrated = None;
-            self.old = Flat::empty();
-        } else {
-            self.migrated = Some(at);
-        }
-    }
-
-    /// Adds `(hash, p)` (the caller made sure no equal key is present). O(1): at most
-    /// [`MIGRATE`] slots copied, or a zeroed allocation when a growth starts.
-    pub(crate) fn add(&mut self, hash: u64, p: *const P) {
-        self.migrate(MIGRATE);
-        if (self.cur.len + 1) * LOAD_DEN > self.cur.cap() * LOAD_NUM {
-            // Finished long ago by the arithmetic at `MIGRATE`; kept for robustness.
-            while self.growing() {
-                self.migrate(MIGRATE);
-            }
-            let cap = (self.cur.cap() * 2).max(MIN_CAP);
-            self.old = core::mem::replace(&mut self.cur, Flat::with_cap(cap));
-            self.migrated = Some(0);
-            self.migrate(MIGRATE);
-        }
-        self.cur.put(hash, p);
-    }
-
-    /// Every pointer stored with `hash`: the current table's, then the old table's not yet
-    /// copied. O(1) expected.
-    pub(crate) fn matches(&self, hash: u64) -> impl Iterator<Item = *const P> + '_ {
-        let from = self.migrated;
-        let old = from.into_iter().flat_map(move |from| {
-            let t = &self.old;
-            let mut i = if t.len == 0 { None } else { Some(t.home(hash)) };
-            core::iter::from_fn(move || loop {
-                let at = i?;
-                let s = t.slot(at);
-                if s.ptr.is_null() {
-                    i = None;
-                    return None;
-                }
-                i = Some((at + 1) & t.mask);
-                if s.hash == hash && at >= from {
-                    return Some(s.ptr);
-                }
-            })
-        });
-        self.cur.matches(hash).chain(old)
     }
 }

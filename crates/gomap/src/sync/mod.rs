@@ -397,54 +397,45 @@ where
         let hash = self.hash(&key);
         let shard = self.shard(hash);
         let mut pending = Pending::new(hash, key, value);
-        let mut retry = false;
         loop {
-            match shard.locate(hash, pending.key(), false, retry, &guard) {
+            match shard.locate(hash, pending.key(), &guard) {
                 Located::Node(n) => {
                     let new = pending.boxed_value_ptr();
-                    let mut seen = n.load(&guard);
                     loop {
-                        let current = match seen {
+                        match n.load(&guard) {
                             Slot::Expunged => break,
-                            Slot::Removed => core::ptr::null_mut(),
-                            Slot::Present(_, p) => p,
-                        };
-                        if n.cas(current, new).is_ok() {
-                            pending.value_moved();
-                            let old = Self::replaced(shard, n, current, &guard);
-                            return old.map(|p| self.value_ref(p, guard));
+                            Slot::Removed => {
+                                if shard.revive(n, new, &guard).is_ok() {
+                                    pending.value_moved();
+                                    return None;
+                                }
+                            }
+                            Slot::Present(_, current) => {
+                                if n.cas(current, new).is_ok() {
+                                    pending.value_moved();
+                                    let old = Self::replaced(n, current, &guard);
+                                    return Some(self.value_ref(old, guard));
+                                }
+                            }
                         }
-                        seen = n.load(&guard);
                     }
                 }
                 Located::Absent(proof) => match shard.insert_new(pending, &proof, &guard) {
                     Ok(_) => return None,
-                    Err(p) => {
-                        pending = p;
-                        retry = true;
-                    }
+                    Err(p) => pending = p,
                 },
             }
         }
     }
 
-    /// After `current` was swapped out of `node` by this thread: counts a revival (null), or
-    /// hands the old value to the collector and returns it (alive while `guard` is).
-    fn replaced(
-        shard: &Shard<K, V>,
-        node: &Node<K, V>,
-        current: *mut V,
-        guard: &crossbeam_epoch::Guard,
-    ) -> Option<*mut V> {
-        if current.is_null() {
-            shard.added();
-            return None;
-        }
+    /// After the value `current` was swapped out of `node` by this thread: hands it to the
+    /// collector and returns it (alive while `guard` is).
+    fn replaced(node: &Node<K, V>, current: *mut V, guard: &crossbeam_epoch::Guard) -> *mut V {
         // SAFETY: `current` was the node's value and we swapped it out, so we alone hand it to
         // the collector; readers pinned now (our guard among them) may still read it. `K` and
         // `V` are `Send + 'static` (this impl's bounds).
         unsafe { node.retire(guard, current) };
-        Some(current)
+        current
     }
 
     /// The value of `key`, storing `value` first if the key is absent (Go's `LoadOrStore`).
@@ -478,7 +469,7 @@ where
         self.get_or_insert_pending(Pending::new(hash, key, make()))
     }
 
-    /// The present value of `key`, read without taking a lock for read-map keys.
+    /// The present value of `key`, read without a lock.
     #[inline]
     fn present<'g, Q>(
         &self,
@@ -490,42 +481,15 @@ where
     where
         Q: ?Sized + Equivalent<K>,
     {
-        if let Some(v) = shard.read_value(hash, key, guard) {
-            return Some(v);
-        }
-        Self::present_slow(shard, hash, key, guard)
-    }
-
-    /// [`SyncMap::present`] past the read map's fast case (see [`Shard::read_value`]).
-    #[inline(never)]
-    fn present_slow<'g, Q>(
-        shard: &Shard<K, V>,
-        hash: u64,
-        key: &Q,
-        guard: &'g crossbeam_epoch::Guard,
-    ) -> Option<&'g V>
-    where
-        Q: ?Sized + Equivalent<K>,
-    {
-        loop {
-            match shard.locate(hash, key, true, false, guard) {
-                Located::Absent(_) => return None,
-                Located::Node(n) => match n.load(guard) {
-                    Slot::Present(v, _) => return Some(v),
-                    Slot::Removed => return None,
-                    Slot::Expunged => continue,
-                },
-            }
-        }
+        shard.read_value(hash, key, guard)
     }
 
     fn get_or_insert_pending(&self, mut pending: Pending<K, V>) -> (Ref<'_, V>, bool) {
         let guard = crossbeam_epoch::pin();
         let hash = pending.node_hash();
         let shard = self.shard(hash);
-        let mut retry = false;
         loop {
-            match shard.locate(hash, pending.key(), false, retry, &guard) {
+            match shard.locate(hash, pending.key(), &guard) {
                 Located::Node(n) => loop {
                     match n.load(&guard) {
                         Slot::Expunged => break,
@@ -535,9 +499,8 @@ where
                         }
                         Slot::Removed => {
                             let new = pending.boxed_value_ptr();
-                            if n.cas(core::ptr::null_mut(), new).is_ok() {
+                            if shard.revive(n, new, &guard).is_ok() {
                                 pending.value_moved();
-                                shard.added();
                                 return (self.value_ref(new, guard), true);
                             }
                         }
@@ -545,10 +508,7 @@ where
                 },
                 Located::Absent(proof) => match shard.insert_new(pending, &proof, &guard) {
                     Ok((_, new)) => return (self.value_ref(new, guard), true),
-                    Err(p) => {
-                        pending = p;
-                        retry = true;
-                    }
+                    Err(p) => pending = p,
                 },
             }
         }
@@ -593,9 +553,9 @@ where
         let hash = self.hash(key);
         let shard = self.shard(hash);
         loop {
-            let n = match shard.locate(hash, key, true, false, &guard) {
-                Located::Absent(_) => return Ok(None),
-                Located::Node(n) => n,
+            let n = match shard.node(hash, key, &guard) {
+                None => return Ok(None),
+                Some(n) => n,
             };
             loop {
                 match n.load(&guard) {
@@ -607,8 +567,8 @@ where
                         }
                         if n.cas(p, core::ptr::null_mut()).is_ok() {
                             shard.removed();
-                            let old = Self::replaced(shard, n, p, &guard);
-                            return Ok(old.map(|p| self.value_ref(p, guard)));
+                            let old = Self::replaced(n, p, &guard);
+                            return Ok(Some(self.value_ref(old, guard)));
                         }
                     }
                 }
@@ -663,9 +623,9 @@ where
         let shard = self.shard(hash);
         let mut new = Box::new(value);
         loop {
-            let n = match shard.locate(hash, key, true, false, &guard) {
-                Located::Absent(_) => return Err(*new),
-                Located::Node(n) => n,
+            let n = match shard.node(hash, key, &guard) {
+                None => return Err(*new),
+                Some(n) => n,
             };
             loop {
                 match n.load(&guard) {
@@ -677,10 +637,8 @@ where
                         }
                         let raw = Box::into_raw(new);
                         if n.cas(p, raw).is_ok() {
-                            let old = Self::replaced(shard, n, p, &guard);
-                            return Ok(
-                                self.value_ref(old.expect("a present value was replaced"), guard)
-                            );
+                            let old = Self::replaced(n, p, &guard);
+                            return Ok(self.value_ref(old, guard));
                         }
                         // SAFETY: the swap failed, so `raw` was not published: still ours.
                         new = unsafe { Box::from_raw(raw) };
@@ -700,14 +658,6 @@ where
         matches!(self.remove_if(key, |v| v == current), Ok(Some(_)))
     }
 
-    /// Brings every key into the read maps (finishing each shard's rebuild and promoting), so
-    /// that iteration sees them all. O(n), at most 1024 node copies per lock hold.
-    fn settle(&self, guard: &crossbeam_epoch::Guard) {
-        for s in self.shards.iter() {
-            s.0.settle(guard);
-        }
-    }
-
     /// Iterates over the entries (Go's `Range`): each key at most once, every key present
     /// throughout the iteration exactly once; no lock is held while you use an item. Starts by
     /// bringing each shard's new keys into its read map (O(n), in bounded lock holds). Items
@@ -721,7 +671,6 @@ where
     /// assert_eq!(seen, [(0, 0), (1, 10), (2, 20), (3, 30), (4, 40)]);
     /// ```
     pub fn iter<'g>(&'g self, guard: &'g Guard) -> Iter<'g, K, V> {
-        self.settle(&guard.inner);
         let g = &guard.inner;
         Iter {
             inner: Box::new(self.shards.iter().flat_map(move |s| {
@@ -744,7 +693,6 @@ where
     /// ```
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         let guard = crossbeam_epoch::pin();
-        self.settle(&guard);
         for s in self.shards.iter() {
             for n in s.0.read_nodes(&guard) {
                 while let Slot::Present(v, p) = n.load(&guard) {

@@ -1,57 +1,79 @@
-//! One shard of a [`SyncMap`](super::SyncMap): Go's read map / dirty map pair, with the dirty map
-//! rebuilt incrementally and absent keys answered from a per-read-map filter.
+//! One shard of a [`SyncMap`](super::SyncMap): one published table that readers probe without a
+//! lock and that the lock holder appends new keys to in place; a removed key's node stays in the
+//! table (value null) until a *migration* leaves it out (expunges it) while it copies the live
+//! nodes into the next table, a few slots per insert, as gomap's own table evacuates.
 //!
 //! All the unsafe code of the sync module lives here. The invariants, which every `SAFETY`
 //! comment below leans on:
 //!
 //! 1. **Nodes.** A [`Node`] is a slot of the shard's [`Arena`] holding a key, its hash, and an
-//!    atomic pointer to the value: null (removed), [`expunged`] (removed and left out of the
-//!    dirty map), the node's own inline value, or a `Box<V>` owned by the node. A node is
-//!    dropped (and its slot returned to the arena) only through the epoch collector
-//!    (`defer_free_node`) after it is unreachable from the shard's published read map and from
-//!    the dirty map, or directly by the shard's `Drop`, which owns it exclusively. The arena's
-//!    memory outlives every node: it is shared (`Arc`) by the shard and every pending free.
-//! 2. **Ownership of node pointers.** Every live node is owned by exactly one of: the dirty map's
-//!    node list (`dirty.index.nodes`), the unvisited tail of the read map's node list (from the
-//!    rebuild cursor on), the expunged list (nodes of the read map expunged by the rebuild, still
-//!    reachable through it), or the retire stack (unreachable, waiting to be handed to the epoch
-//!    collector).
-//! 3. **The read map** is immutable once published through `Shard::read`; it is replaced only
-//!    under the dirty mutex, and the old one is handed to the epoch collector (its drop frees the
-//!    index and lists, never nodes).
-//! 4. **Authority.** For each key, the node in the read map is authoritative unless its value is
-//!    `expunged`; then the dirty map's node (if any) is. At most one non-expunged node per key
-//!    exists in a shard.
-//! 5. **No user code under the mutex.** Inside the lock we only touch `u64` hashes, node
+//!    atomic pointer to the value: null (removed), [`expunged`] (removed for good: left out of
+//!    the next table by a migration, or by `clear`), the node's own inline value, or a `Box<V>`
+//!    owned by the node. A node is dropped (and its slot returned to the arena) only through the
+//!    epoch collector (`defer_free_node`) after it is unreachable from the published table, or
+//!    directly by the shard's `Drop`, which owns it exclusively. The arena's memory outlives
+//!    every node: it is shared (`Arc`) by the shard and every pending free.
+//! 2. **Ownership of node pointers.** Every live node is owned by exactly one of: the published
+//!    table (the nodes in it whose value is not `expunged`), the expunged list (nodes of the
+//!    published table that the running migration expunged), or the retire stack (nodes of an
+//!    unpublished table, unreachable, waiting to be handed to the collector). The next table of
+//!    a migration owns nothing: every node in it is in the published table too.
+//! 3. **Tables.** A slot of a table is written once, under the lock, and never changed; only the
+//!    lock holder appends, and a table is never more than 3/4 full. The published table is
+//!    replaced only under the lock, by the finished next table, and the old one is handed to
+//!    the collector (its drop frees its slots, never nodes).
+//! 4. **Authority.** A key has at most one node that is not `expunged` in the published table,
+//!    and that node is its state (its value, or null: removed). While a migration runs, every
+//!    node added goes into both tables, tagged in the published one (so the migration does not
+//!    copy it twice).
+//! 5. **Counting.** `len` is incremented under the lock (a new key, or a removed node revived:
+//!    both take the lock) and decremented after the compare-and-swap that removes a value, so
+//!    under the lock it never reads less than the live nodes: a migration sizes the next table
+//!    from it and from the at most `cap / MIGRATE + 1` additions it lives through.
+//! 6. **No user code under the mutex.** Inside the lock we only touch `u64` hashes, node
 //!    pointers and atomics; `Hash`, `Eq`, `Clone`, `Drop` and closures run outside it. Nothing is
-//!    dropped under the lock except our own index structures (plain integers and pointers).
+//!    dropped under the lock except our own structures (plain integers and pointers).
 
 use core::ptr::{self, NonNull};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::PoisonError;
 
-use super::prims::{take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, MutexGuard};
+use super::prims::{take_ptr, AtomicIsize, AtomicPtr, Mutex, MutexGuard};
 
 use crossbeam_epoch::Guard;
 use equivalent::Equivalent;
 
 use super::arena::{Arena, Bump};
-use super::index::Grow;
+use super::index::{Table, TAG};
 use std::sync::Arc;
 
-/// How many read-map nodes one locked operation copies into the dirty map (and how many retired
-/// nodes it hands to the collector). Promotion waits for the copy to finish, and needs at least
-/// `len` misses, so 4 per locked operation is always enough to finish in time.
+/// Unreachable nodes handed to the collector per locked operation.
 const STEP: usize = 4;
 
-/// How many nodes `settle` (before `iter`, `retain`, `snapshot`) copies per lock acquisition.
-const SETTLE_STEP: usize = 1024;
+/// Published-table slots a migration visits per addition (new key or revival). A migration
+/// starts at 5/8 full and must end before 3/4: `cap / MIGRATE` additions end it, adding at most
+/// `cap / 8` slots.
+#[cfg(not(loom))]
+const MIGRATE: usize = 8;
+#[cfg(loom)]
+const MIGRATE: usize = 2;
+
+/// The load that starts a migration, as `LOAD_NUM / LOAD_DEN` of the slots (dead ones
+/// included), and the load the next table is sized for.
+const LOAD_NUM: usize = 5;
+const LOAD_DEN: usize = 8;
+
+/// The smallest table.
+#[cfg(not(loom))]
+const MIN_CAP: usize = 16;
+#[cfg(loom)]
+const MIN_CAP: usize = 4;
 
 /// Entries per chunk of a [`SegList`].
 const CHUNK: usize = 1024;
 
-/// The value pointer of a removed node that the rebuild left out of the dirty map.
+/// The value pointer of a node removed for good (left out of the next table).
 static EXPUNGED_MARK: u8 = 0;
 
 /// The `expunged` sentinel, as a `*mut V`. It is never dereferenced, only compared; no `Box<V>`
@@ -171,17 +193,6 @@ impl<K, V> PartialEq for NodePtr<K, V> {
     }
 }
 
-impl<K, V> NodePtr<K, V> {
-    /// The node, for as long as the guard is held.
-    #[inline]
-    fn get(self, _guard: &Guard) -> &Node<K, V> {
-        // SAFETY: node pointers held by an index or list are live (invariant 1): a node is freed
-        // only by the collector after it was unlinked from every index, or by exclusive owners.
-        // Readers reach it only through a published index while pinned, so it outlives `_guard`.
-        unsafe { self.0.as_ref() }
-    }
-}
-
 /// A list that grows by fixed chunks: push is O(1) in the worst case (no reallocation of the
 /// entries, only of the small chunk table), unlike `Vec`'s doubling copy.
 pub(crate) struct SegList<T> {
@@ -227,36 +238,13 @@ impl<T: Copy> SegList<T> {
         self.chunks.append(&mut other.chunks);
     }
 
-    /// The entry at `cursor` (chunk, offset), if any, and the cursor past it.
-    fn at(&self, cursor: (usize, usize)) -> Option<(T, (usize, usize))> {
-        let (mut ci, mut oi) = cursor;
-        loop {
-            let c = self.chunks.get(ci)?;
-            if let Some(&t) = c.get(oi) {
-                return Some((t, (ci, oi + 1)));
-            }
-            ci += 1;
-            oi = 0;
-        }
-    }
-
     fn iter(&self) -> impl Iterator<Item = T> + '_ {
         self.chunks.iter().flatten().copied()
     }
-
-    fn iter_from(&self, cursor: (usize, usize)) -> impl Iterator<Item = T> + '_ {
-        let (ci, oi) = cursor;
-        self.chunks
-            .iter()
-            .skip(ci)
-            .enumerate()
-            .flat_map(move |(i, c)| c[if i == 0 { oi.min(c.len()) } else { 0 }..].iter())
-            .copied()
-    }
 }
 
-/// The nodes sharing one 64-bit hash, as found under the lock: compared with the key outside it.
-/// Almost always none or one (more only on a full 64-bit hash collision).
+/// The nodes sharing one 64-bit hash in a table: compared with the key outside the lock, and
+/// recounted under it. Almost always none or one (more only on a full 64-bit hash collision).
 pub(crate) struct Cands<K, V> {
     first: Option<NodePtr<K, V>>,
     /// Any further ones (allocates only on a full-hash collision).
@@ -264,7 +252,7 @@ pub(crate) struct Cands<K, V> {
 }
 
 impl<K, V> PartialEq for Cands<K, V> {
-    /// The same set (the order may differ: a growth of the index may have moved them).
+    /// The same nodes in the same order (one table's probe order, which appends do not change).
     fn eq(&self, other: &Self) -> bool {
         self.more.len() == other.more.len()
             && self.first.is_some() == other.first.is_some()
@@ -282,151 +270,6 @@ impl<K, V> Cands<K, V> {
     fn iter(&self) -> impl Iterator<Item = NodePtr<K, V>> + '_ {
         self.first.into_iter().chain(self.more.iter().copied())
     }
-}
-
-/// A hash -> nodes index (a flat table of `(hash, node)` slots: [`Grow`]), and the list of
-/// its nodes in insertion order.
-struct Index<K, V> {
-    table: Grow<Node<K, V>>,
-    nodes: SegList<NodePtr<K, V>>,
-}
-
-impl<K, V> Index<K, V> {
-    const fn new() -> Self {
-        Index {
-            table: Grow::new(),
-            nodes: SegList::new(),
-        }
-    }
-
-    fn add(&mut self, p: NodePtr<K, V>, hash: u64) {
-        self.table.add(hash, p.0.as_ptr());
-        self.nodes.push(p);
-    }
-
-    /// An empty index whose table already has room for `n` entries (no growth until then).
-    fn with_capacity(n: usize) -> Self {
-        Index {
-            table: Grow::with_capacity(n),
-            nodes: SegList::new(),
-        }
-    }
-
-    fn candidates(&self, hash: u64) -> Cands<K, V> {
-        let mut all = self.table.matches(hash).map(|p| {
-            NodePtr(NonNull::new(p.cast_mut()).expect("stored node pointers are not null"))
-        });
-        Cands {
-            first: all.next(),
-            more: all.collect(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.nodes.len
-    }
-}
-
-/// A published read map: immutable, read without a lock.
-pub(crate) struct ReadMap<K, V> {
-    index: Index<K, V>,
-    /// One bit per slot: set when a key that this read map cannot answer for (new, or replacing
-    /// an expunged node) enters the dirty map while this read map is published.
-    filter: Box<[AtomicU64]>,
-    filter_mask: u64,
-}
-
-impl<K, V> ReadMap<K, V> {
-    fn new(index: Index<K, V>) -> Self {
-        // Up to about len new keys arrive before the next promotion: 4 bits per key keeps the
-        // false-positive rate of an absent lookup under 25%. The words come from a zeroed
-        // allocation: the OS hands large ones out as untouched zero pages.
-        let bits = (index.len() * 4).next_power_of_two().max(512);
-        let words = bits / 64;
-        let filter: Box<[AtomicU64]> = (0..words).map(|_| AtomicU64::new(0)).collect();
-        ReadMap {
-            index,
-            filter,
-            filter_mask: (bits - 1) as u64,
-        }
-    }
-
-    #[inline]
-    fn filter_bit(&self, hash: u64) -> (usize, u64) {
-        let b = fold(hash, 0xc2b2_ae3d_27d4_eb4f) & self.filter_mask;
-        ((b >> 6) as usize, 1u64 << (b & 63))
-    }
-
-    /// Whether a key with `hash` may have entered the dirty map since this map was published.
-    #[inline]
-    fn may_be_dirty(&self, hash: u64) -> bool {
-        let (w, bit) = self.filter_bit(hash);
-        // Relaxed is enough: the bit is set before the insert that it announces becomes
-        // visible, so an insert that happens-before this load is seen (write-read coherence).
-        self.filter[w].load(Ordering::Relaxed) & bit != 0
-    }
-
-    /// Sets the bit of `hash`. Called under the shard's lock only (every writer of the filter
-    /// holds it), so a load and a store suffice: no read-modify-write.
-    fn mark_dirty(&self, hash: u64) {
-        let (w, bit) = self.filter_bit(hash);
-        let word = self.filter[w].load(Ordering::Relaxed);
-        if word & bit == 0 {
-            self.filter[w].store(word | bit, Ordering::Relaxed);
-        }
-    }
-
-    /// The node for `key` (any state), comparing keys with the caller's `Eq`: no lock held.
-    #[inline]
-    fn find<'g, Q>(&'g self, hash: u64, key: &Q, _guard: &'g Guard) -> Option<&'g Node<K, V>>
-    where
-        Q: ?Sized + Equivalent<K>,
-    {
-        self.index.table.table().find_map(hash, |p| {
-            // SAFETY: a published index holds live nodes (invariant 1): a node is freed only by
-            // the collector after it was unlinked from every index, and we are pinned.
-            let n = unsafe { &*p };
-            key.equivalent(&n.key).then_some(n)
-        })
-    }
-
-    /// Whether a node of this hash is in the map (of any key).
-    #[inline]
-    fn has_hash(&self, hash: u64) -> bool {
-        self.index.table.table().matches(hash).next().is_some()
-    }
-}
-
-/// The state behind the shard's mutex.
-struct Dirty<K, V> {
-    index: Index<K, V>,
-    /// Rebuild cursor into the read map's node list; `None` once every node was visited.
-    cursor: Option<(usize, usize)>,
-    /// Nodes added since the last promotion that the read map does not hold.
-    fresh: usize,
-    /// Locked operations (weighted) since the last promotion.
-    misses: usize,
-    /// Read-map nodes expunged by this rebuild (still reachable through the read map).
-    expunged: SegList<NodePtr<K, V>>,
-    /// Unreachable nodes, handed to the collector a few per locked operation.
-    retire: SegList<NodePtr<K, V>>,
-    /// Where the next node is allocated.
-    bump: Bump,
-}
-
-/// What [`Shard::locate`] found.
-pub(crate) enum Located<'g, K, V> {
-    /// The authoritative node of the key when it was looked at (its value may be removed; it may
-    /// become expunged later, in which case the caller locates again).
-    Node(&'g Node<K, V>),
-    /// The key was absent; `Proof` lets an insert check under the lock that it still is.
-    Absent(Proof<K, V>),
-}
-
-/// The state in which a key was seen absent: the read map and the dirty candidates of its hash.
-pub(crate) struct Proof<K, V> {
-    read: *const ReadMap<K, V>,
-    cands: Cands<K, V>,
 }
 
 /// A node not yet in a map: the key, hash and value of an insert. The node itself is built in
@@ -516,15 +359,59 @@ impl<K, V> Pending<K, V> {
 /// What [`Shard::insert_new`] built: the node, and the value pointer it was given.
 pub(crate) type Inserted<'g, K, V> = (&'g Node<K, V>, *mut V);
 
-/// One shard: the published read map, the dirty state and the live-entry count.
+/// What [`Shard::locate`] found.
+pub(crate) enum Located<'g, K, V> {
+    /// The key's node when it was looked at (its value may be removed; it may become expunged
+    /// later, in which case the caller locates again).
+    Node(&'g Node<K, V>),
+    /// The key was absent; `Proof` lets an insert check under the lock that it still is.
+    Absent(Proof<K, V>),
+}
+
+/// The state in which a key was seen absent: the published table and the nodes of its hash in
+/// it (each of another key, or expunged).
+pub(crate) struct Proof<K, V> {
+    table: *const Table<Node<K, V>>,
+    cands: Cands<K, V>,
+}
+
+/// The lock holder's state.
+struct Writer<K, V> {
+    /// Slots used in the published table (dead nodes included).
+    used: usize,
+    /// The running migration, if any.
+    next: Option<Next<K, V>>,
+    /// Nodes the running migration expunged (still in the published table).
+    expunged: SegList<NodePtr<K, V>>,
+    /// Unreachable nodes, handed to the collector a few per locked operation.
+    retire: SegList<NodePtr<K, V>>,
+    /// Where the next node is allocated.
+    bump: Bump,
+}
+
+/// A migration: the next table, filled as the published one's slots are visited.
+struct Next<K, V> {
+    table: Box<Table<Node<K, V>>>,
+    used: usize,
+    /// Published-table slots below this one are visited.
+    cursor: usize,
+}
+
+/// One shard: the published table, the writer state and the live-entry count.
 pub(crate) struct Shard<K, V> {
     /// Alone on its cache line: every read loads it, so the lock word and the counter that
     /// writers change must not share its line (they would evict it from the readers' caches).
-    read: Line<AtomicPtr<ReadMap<K, V>>>,
-    dirty: Mutex<Dirty<K, V>>,
+    table: Line<AtomicPtr<Table<Node<K, V>>>>,
+    writer: Mutex<Writer<K, V>>,
     len: AtomicIsize,
     /// The node memory (shared with the deferred frees still pending).
     arena: Arc<Arena>,
+}
+
+/// A node pointer with the tag bit cleared.
+#[inline]
+fn untag<K, V>(p: *mut Node<K, V>) -> *mut Node<K, V> {
+    p.map_addr(|a| a & !TAG)
 }
 
 /// A value alone on its own 128-byte block (two cache lines: the adjacent-line prefetcher pairs
@@ -585,14 +472,10 @@ unsafe fn defer_free<T>(guard: &Guard, p: *mut T) {
 impl<K, V> Shard<K, V> {
     pub(crate) fn new() -> Self {
         Shard {
-            read: Line(AtomicPtr::new(Box::into_raw(Box::new(ReadMap::new(
-                Index::new(),
-            ))))),
-            dirty: Mutex::new(Dirty {
-                index: Index::new(),
-                cursor: None,
-                fresh: 0,
-                misses: 0,
+            table: Line(AtomicPtr::new(Box::into_raw(Box::new(Table::new(0))))),
+            writer: Mutex::new(Writer {
+                used: 0,
+                next: None,
                 expunged: SegList::new(),
                 retire: SegList::new(),
                 bump: Bump::new(),
@@ -602,16 +485,17 @@ impl<K, V> Shard<K, V> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Dirty<K, V>> {
+    fn lock(&self) -> MutexGuard<'_, Writer<K, V>> {
         // No user code runs under the lock, so it cannot be poisoned by one; take it anyway.
-        self.dirty.lock().unwrap_or_else(PoisonError::into_inner)
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     #[inline]
-    fn read_map<'g>(&self, _guard: &'g Guard) -> &'g ReadMap<K, V> {
-        // SAFETY: the read pointer is never null and always points to a published read map,
-        // which is freed only through the collector after it was replaced (invariant 3).
-        unsafe { &*self.read.load(Ordering::Acquire) }
+    fn table<'g>(&self, _guard: &'g Guard) -> &'g Table<Node<K, V>> {
+        // SAFETY: the table pointer is never null and always points to the published table,
+        // which is freed only through the collector after it was replaced (invariant 3), and
+        // we are pinned.
+        unsafe { &*self.table.load(Ordering::Acquire) }
     }
 
     /// Live entries (clamped: concurrent inserts and removes may pass each other).
@@ -619,20 +503,33 @@ impl<K, V> Shard<K, V> {
         self.len.load(Ordering::Relaxed).max(0) as usize
     }
 
-    pub(crate) fn added(&self) {
-        self.len.fetch_add(1, Ordering::Relaxed);
-    }
-
+    /// Counts a value removed by a lock-free compare-and-swap (after it).
     pub(crate) fn removed(&self) {
         self.len.fetch_sub(1, Ordering::Relaxed);
     }
 
-    /// The read path's fast case: the value of `key` when the read map has its node holding one.
-    /// `None` means "ask [`Shard::locate`]" (absent, removed, expunged or only in the dirty
-    /// map). Kept small and inlined so that consecutive lookups overlap their cache misses: the
-    /// general `locate`, called for every read, cost about 80 instructions per hit and as much
-    /// time as two cache misses in series (1M keys, a held guard: 78 ns against 22 for
-    /// gomap's `HashMap::get`).
+    /// The node of `key` in `table` that is not expunged, comparing keys with the caller's `Eq`
+    /// (no lock held).
+    #[inline]
+    fn find<'g, Q>(
+        table: &'g Table<Node<K, V>>,
+        hash: u64,
+        key: &Q,
+        guard: &'g Guard,
+    ) -> Option<&'g Node<K, V>>
+    where
+        Q: ?Sized + Equivalent<K>,
+    {
+        table.find_map(hash, |p| {
+            // SAFETY: a published table holds live nodes (invariant 1): a node is freed only by
+            // the collector after it was unlinked from the published table, and we are pinned.
+            let n = unsafe { &*untag(p) };
+            (key.equivalent(&n.key) && !matches!(n.load(guard), Slot::Expunged)).then_some(n)
+        })
+    }
+
+    /// The value of `key`: the read path, lock-free and inlined so that consecutive lookups
+    /// overlap their cache misses. `None`: absent or removed.
     #[inline]
     pub(crate) fn read_value<'g, Q>(&self, hash: u64, key: &Q, guard: &'g Guard) -> Option<&'g V>
     where
@@ -640,72 +537,61 @@ impl<K, V> Shard<K, V> {
         V: 'g,
         Q: ?Sized + Equivalent<K>,
     {
-        match self.read_map(guard).find(hash, key, guard)?.load(guard) {
+        // An expunged node may be found first by `find`'s key test and then turn expunged
+        // before the load below; expunged is "removed" for a reader too (the key is absent in
+        // between the removal and any new node), so answering absent is linearizable.
+        match Self::find(self.table(guard), hash, key, guard)?.load(guard) {
             Slot::Present(v, _) => Some(v),
             Slot::Removed | Slot::Expunged => None,
         }
     }
 
-    /// Finds the authoritative node of `key`. With `readonly`, an absent key is reported without
-    /// a lock when the read map's filter rules out the dirty map (and `Absent`'s proof is then
-    /// empty: not for inserting). Without it, a key whose hash the read map lacks is reported
-    /// absent without a lock, for [`Shard::insert_new`] to confirm, unless `confirmed_by_lock`
-    /// (a retry after `insert_new` found the dirty map holding that hash).
-    pub(crate) fn locate<'g, Q>(
-        &self,
-        hash: u64,
-        key: &Q,
-        readonly: bool,
-        confirmed_by_lock: bool,
-        guard: &'g Guard,
-    ) -> Located<'g, K, V>
+    /// Finds the node of `key`, lock-free: `Node` (any state but expunged when found), or
+    /// `Absent` with the proof an insert needs.
+    pub(crate) fn locate<'g, Q>(&self, hash: u64, key: &Q, guard: &'g Guard) -> Located<'g, K, V>
     where
         Q: ?Sized + Equivalent<K>,
     {
-        loop {
-            let read = self.read_map(guard);
-            match read.find(hash, key, guard) {
-                Some(n) if !matches!(n.load(guard), Slot::Expunged) => return Located::Node(n),
-                Some(_) => {}
-                None if !readonly && !confirmed_by_lock && !read.has_hash(hash) => {
-                    // No node of this hash in the read map: if the dirty map has none either
-                    // (checked by the insert, under the lock), the key is absent.
-                    return Located::Absent(Proof {
-                        read,
-                        cands: Cands::none(),
-                    });
-                }
-                None => {}
-            }
-            if readonly && !read.may_be_dirty(hash) {
-                return Located::Absent(Proof {
-                    read,
-                    cands: Cands::none(),
-                });
-            }
-            let (now, cands) = {
-                let mut d = self.lock();
-                d.misses += 1;
-                self.work(&mut d, STEP, guard);
-                (self.read.load(Ordering::Relaxed), d.index.candidates(hash))
-            };
-            if !ptr::eq(now, read) {
-                continue; // promoted meanwhile: look in the new read map
-            }
-            if let Some(n) = cands
-                .iter()
-                .map(|p| p.get(guard))
-                .find(|n| key.equivalent(&n.key))
-            {
+        let table = self.table(guard);
+        // The proof is the very set of nodes whose keys were compared: a node added after the
+        // probe is then one the lock holder's recount sees and the proof lacks.
+        let cands = Self::candidates(table, hash);
+        for p in cands.iter() {
+            // SAFETY: a node of the published table, live while we are pinned (invariant 1).
+            let n = unsafe { &*p.0.as_ptr() };
+            if key.equivalent(&n.key) && !matches!(n.load(guard), Slot::Expunged) {
                 return Located::Node(n);
             }
-            return Located::Absent(Proof { read: now, cands });
         }
+        Located::Absent(Proof { table, cands })
     }
 
-    /// Inserts the pending key and value if the key is still absent as `proof` saw it (else hands
-    /// them back): builds the node in the arena, under the lock (moving bytes, no user code).
-    /// Returns the node and the value pointer it was given.
+    /// Every node stored with `hash` in `table`, in probe order.
+    fn candidates(table: &Table<Node<K, V>>, hash: u64) -> Cands<K, V> {
+        let mut cands = Cands::none();
+        table.find_map(hash, |p| {
+            let p = NodePtr(NonNull::new(untag(p)).expect("stored node pointers are not null"));
+            match cands.first {
+                None => cands.first = Some(p),
+                Some(_) => cands.more.push(p),
+            }
+            None::<()>
+        });
+        cands
+    }
+
+    /// The node of `key` that is not expunged, lock-free (for updates of existing keys).
+    #[inline]
+    pub(crate) fn node<'g, Q>(&self, hash: u64, key: &Q, guard: &'g Guard) -> Option<&'g Node<K, V>>
+    where
+        Q: ?Sized + Equivalent<K>,
+    {
+        Self::find(self.table(guard), hash, key, guard)
+    }
+
+    /// Inserts the pending key and value if the key is still absent as `proof` saw it (else
+    /// hands them back): builds the node in the arena and appends it, under the lock (moving
+    /// bytes, no user code). Returns the node and the value pointer it was given.
     pub(crate) fn insert_new<'g>(
         &self,
         pending: Pending<K, V>,
@@ -713,12 +599,25 @@ impl<K, V> Shard<K, V> {
         guard: &'g Guard,
     ) -> Result<Inserted<'g, K, V>, Pending<K, V>> {
         let hash = pending.hash;
-        let mut d = self.lock();
-        let now = self.read.load(Ordering::Relaxed);
-        if !ptr::eq(now, proof.read) || d.index.candidates(hash) != proof.cands {
+        let mut w = self.lock();
+        let now = self.table.load(Ordering::Relaxed);
+        // SAFETY: the published table is stable while we hold the lock (invariant 3).
+        let mut table = unsafe { &*now };
+        if !ptr::eq(now, proof.table) || Self::candidates(table, hash) != proof.cands {
             return Err(pending);
         }
-        let slot = d
+        if table.cap() == 0 {
+            // The first key (or the first after `clear`): publish the smallest table. The empty
+            // one held no node, so the proof holds in the new one too.
+            let fresh = Box::into_raw(Box::new(Table::new(MIN_CAP)));
+            let old = self.table.swap(fresh, Ordering::AcqRel);
+            // SAFETY: `old` is unlinked; pinned readers may still probe it (it has no slots),
+            // so the collector frees it after them; its drop frees nothing else.
+            unsafe { defer_free(guard, old) };
+            // SAFETY: just published; replaced only under the lock, which we hold.
+            table = unsafe { &*fresh };
+        }
+        let slot = w
             .bump
             .alloc(
                 &self.arena,
@@ -751,112 +650,121 @@ impl<K, V> Shard<K, V> {
             );
             ptr
         };
-        let p = NodePtr(NonNull::new(slot).expect("arena memory is not null"));
-        // SAFETY: `now` is the published read map, stable while we hold the lock.
-        let read = unsafe { &*now };
-        // Announce the key before it can be found, so that a lock-free absent lookup that
-        // happens after this insert sees the bit.
-        read.mark_dirty(hash);
-        d.index.add(p, hash);
-        d.fresh += 1;
-        d.misses += 2;
+        match &mut w.next {
+            Some(next) => {
+                table.put(hash, slot.map_addr(|a| a | TAG));
+                next.table.put(hash, slot);
+                next.used += 1;
+            }
+            None => table.put(hash, slot),
+        }
+        w.used += 1;
         self.len.fetch_add(1, Ordering::Relaxed);
-        self.work(&mut d, STEP, guard);
-        drop(d);
-        Ok((p.get(guard), value_ptr))
+        self.work(&mut w, table, guard);
+        drop(w);
+        // SAFETY: just published; freed only through the collector, and we are pinned.
+        Ok((unsafe { &*slot }, value_ptr))
     }
 
-    /// Bounded background work under the lock: copy up to `step` read-map nodes into the dirty
-    /// map, retire up to `step` unreachable nodes, and promote when it is due.
-    fn work(&self, d: &mut Dirty<K, V>, step: usize, guard: &Guard) {
-        if let Some(mut cursor) = d.cursor {
-            // SAFETY: the read map is stable under the lock (invariant 3).
-            let read = unsafe { &*self.read.load(Ordering::Relaxed) };
-            for _ in 0..step {
-                let Some((p, next)) = read.index.nodes.at(cursor) else {
-                    d.cursor = None;
-                    break;
-                };
-                cursor = next;
-                d.cursor = Some(cursor);
-                let node = p.get(guard);
-                // A removed node is expunged (left out), any other is copied. A writer that
-                // races with the expunge either revives the node first (then it is copied) or
-                // sees `expunged` and goes to the dirty map.
-                match node.cas(ptr::null_mut(), expunged()) {
-                    Ok(()) => d.expunged.push(p),
-                    Err(found) => {
-                        debug_assert!(found != expunged::<V>());
-                        d.index.add(p, node.hash);
-                    }
-                }
-            }
-            if read.index.nodes.at(cursor).is_none() {
-                d.cursor = None;
-            }
-        }
-        for _ in 0..step {
-            let Some(p) = d.retire.pop() else { break };
-            // SAFETY: nodes on the retire stack are unreachable from the published read map
-            // and from the dirty map (they were expunged from a read map that has since been
-            // replaced), and owned only by the stack (invariant 2).
+    /// Stores `new` (a boxed value) in `node` if it is removed (null), under the lock: a
+    /// revival counts as an addition (invariant 5). Returns the value pointer found instead on
+    /// failure (a value, or `expunged`: then the caller locates again).
+    pub(crate) fn revive(
+        &self,
+        node: &Node<K, V>,
+        new: *mut V,
+        guard: &Guard,
+    ) -> Result<(), *mut V> {
+        let mut w = self.lock();
+        node.cas(ptr::null_mut(), new)?;
+        self.len.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the published table is stable while we hold the lock (invariant 3).
+        let table = unsafe { &*self.table.load(Ordering::Relaxed) };
+        self.work(&mut w, table, guard);
+        Ok(())
+    }
+
+    /// Bounded work after an addition, under the lock: hand a few unreachable nodes to the
+    /// collector, and start, advance (by [`MIGRATE`] slots) or finish a migration.
+    fn work(&self, w: &mut Writer<K, V>, table: &Table<Node<K, V>>, guard: &Guard) {
+        for _ in 0..STEP {
+            let Some(p) = w.retire.pop() else { break };
+            // SAFETY: nodes on the retire stack are unreachable from the published table (they
+            // were expunged from a table that has since been replaced), and owned only by the
+            // stack (invariant 2).
             unsafe { defer_free_node(guard, &self.arena, p.0.as_ptr()) };
         }
-        d.index.table.migrate(step * 4);
-        if d.cursor.is_none()
-            && !d.index.table.growing()
-            && d.fresh > 0
-            && d.misses >= d.index.len()
-        {
-            self.promote(d, guard);
+        let cap = table.cap();
+        if w.next.is_none() {
+            if w.used * LOAD_DEN <= cap * LOAD_NUM {
+                return;
+            }
+            // Live nodes (at most `len`, invariant 5) plus the additions this migration lives
+            // through, at no more than 5/8 of the next table.
+            let live = self.len.load(Ordering::Relaxed).max(0) as usize;
+            let need = (live + cap / MIGRATE + 2) * LOAD_DEN / LOAD_NUM + 1;
+            w.next = Some(Next {
+                table: Box::new(Table::new(need.next_power_of_two().max(MIN_CAP))),
+                used: 0,
+                cursor: 0,
+            });
         }
+        self.migrate(w, table, guard);
     }
 
-    /// Publishes the dirty map as the read map and starts rebuilding a new dirty map from it.
-    /// O(1) apart from the new filter's zeroed allocation.
-    fn promote(&self, d: &mut Dirty<K, V>, guard: &Guard) {
-        // The next dirty map starts with room for this one's nodes, which the rebuild copies
-        // into it: no chain of small growths (each a fresh table and its page faults).
-        let room = d.index.len();
-        let index = core::mem::replace(&mut d.index, Index::with_capacity(room));
-        let empty = index.len() == 0;
-        let new = Box::into_raw(Box::new(ReadMap::new(index)));
-        let old = self.read.swap(new, Ordering::AcqRel);
-        d.cursor = if empty { None } else { Some((0, 0)) };
-        d.fresh = 0;
-        d.misses = 0;
-        // The old read map is unlinked now: its expunged nodes are reachable from nothing new.
-        d.retire.append(&mut d.expunged);
-        // SAFETY: `old` was the published read map and is replaced; readers that still hold it
-        // are pinned, and the collector frees it after them. Its drop frees no nodes.
+    /// Visits up to [`MIGRATE`] slots of the published table: a removed node is expunged (left
+    /// out), a live one copied into the next table; publishes the next table when every slot
+    /// was visited.
+    fn migrate(&self, w: &mut Writer<K, V>, table: &Table<Node<K, V>>, guard: &Guard) {
+        let Some(next) = &mut w.next else { return };
+        let end = (next.cursor + MIGRATE).min(table.cap());
+        while next.cursor < end {
+            let p = table.at(next.cursor);
+            next.cursor += 1;
+            if p.is_null() || p.addr() & TAG != 0 {
+                continue; // empty, or added during this migration: already in the next table
+            }
+            // SAFETY: a node of the published table, live (invariant 1); we hold the lock.
+            let node = unsafe { &*p };
+            // A removed node is expunged. A revival races with this only under the lock, which
+            // we hold; lock-free writers that find the node expunged locate again.
+            match node.cas(ptr::null_mut(), expunged()) {
+                Ok(()) => w.expunged.push(NodePtr(NonNull::new(p).expect("not null"))),
+                Err(found) if found == expunged() => {}
+                Err(_) => {
+                    next.table.put(node.hash, p);
+                    next.used += 1;
+                }
+            }
+        }
+        if next.cursor < table.cap() {
+            return;
+        }
+        let Next {
+            table: fresh, used, ..
+        } = w.next.take().expect("a migration is running");
+        let old = self.table.swap(Box::into_raw(fresh), Ordering::AcqRel);
+        w.used = used;
+        // The old table is unlinked: its expunged nodes are reachable from nothing new.
+        w.retire.append(&mut w.expunged);
+        // SAFETY: `old` was the published table and is replaced; readers that still hold it
+        // are pinned, so the collector frees it after them. A table's drop frees only its slot
+        // memory (integers and pointers), so it is `Send + 'static` in effect.
         unsafe { defer_free(guard, old) };
     }
 
-    /// Finishes the rebuild and promotes if the dirty map holds keys the read map does not, so
-    /// that the read map holds every key. O(n), in steps of [`SETTLE_STEP`] per lock.
-    pub(crate) fn settle(&self, guard: &Guard) {
-        loop {
-            let mut d = self.lock();
-            self.work(&mut d, SETTLE_STEP, guard);
-            if d.cursor.is_none() && !d.index.table.growing() {
-                if d.fresh > 0 {
-                    self.promote(&mut d, guard);
-                }
-                return;
-            }
-        }
-    }
-
-    /// The live nodes of the read map (call [`Shard::settle`] first to include every key).
+    /// The nodes of the published table that are not expunged (each once), lock-free: every
+    /// node present throughout the walk, maybe some added during it.
     pub(crate) fn read_nodes<'g>(
         &'g self,
         guard: &'g Guard,
     ) -> impl Iterator<Item = &'g Node<K, V>> + 'g {
-        self.read_map(guard)
-            .index
-            .nodes
-            .iter()
-            .map(move |p| p.get(guard))
+        let table = self.table(guard);
+        (0..table.cap()).filter_map(move |i| {
+            let p = table.at(i);
+            // SAFETY: nodes of a published table are live while we are pinned (invariant 1).
+            (!p.is_null()).then(|| unsafe { &*untag(p) })
+        })
     }
 
     /// Empties the shard: O(1) under the lock, then every node's value is swapped out and the
@@ -865,73 +773,81 @@ impl<K, V> Shard<K, V> {
     /// # Safety
     /// `K` and `V` are `Send + 'static`.
     pub(crate) unsafe fn clear(&self, guard: &Guard) {
-        let fresh = Box::into_raw(Box::new(ReadMap::new(Index::new())));
-        let (old, index, cursor, expunged_list, retire) = {
-            let mut d = self.lock();
-            let old = self.read.swap(fresh, Ordering::AcqRel);
-            let index = core::mem::replace(&mut d.index, Index::new());
-            let cursor = d.cursor.take();
-            d.fresh = 0;
-            d.misses = 0;
-            let expunged_list = core::mem::replace(&mut d.expunged, SegList::new());
-            let retire = core::mem::replace(&mut d.retire, SegList::new());
-            (old, index, cursor, expunged_list, retire)
+        let fresh = Box::into_raw(Box::new(Table::new(0)));
+        let (old, next, expunged_list, retire) = {
+            let mut w = self.lock();
+            let old = self.table.swap(fresh, Ordering::AcqRel);
+            w.used = 0;
+            let next = w.next.take();
+            let expunged_list = core::mem::replace(&mut w.expunged, SegList::new());
+            let retire = core::mem::replace(&mut w.retire, SegList::new());
+            (old, next, expunged_list, retire)
         };
-        // SAFETY: `old` is unlinked (replaced under the lock) and still alive: we are pinned.
-        let old_read = unsafe { &*old };
-        let unvisited = cursor.map(|c| old_read.index.nodes.iter_from(c));
-        let owned = index
-            .nodes
-            .iter()
-            .chain(unvisited.into_iter().flatten())
-            .chain(expunged_list.iter())
-            .chain(retire.iter());
+        drop(next); // never published: nobody reads it, and it owns no node (invariant 2)
+                    // SAFETY: `old` is unlinked (replaced under the lock) and still alive: we are pinned.
+        let table = unsafe { &*old };
         let mut removed = 0isize;
-        for p in owned {
-            let node = p.get(guard);
-            // Writers that still hold the node see `expunged` and retry in the new maps.
+        for i in 0..table.cap() {
+            let p = untag(table.at(i));
+            if p.is_null() {
+                continue;
+            }
+            // SAFETY: a node of the old table, alive while we are pinned.
+            let node = unsafe { &*p };
+            // Writers that still hold the node see `expunged` and locate again in the new
+            // table. A node already expunged is owned by the expunged list (invariant 2).
             let v = node.value.swap(expunged(), Ordering::AcqRel);
-            if !v.is_null() && v != expunged() {
+            if v == expunged() {
+                continue;
+            }
+            if !v.is_null() {
                 removed += 1;
                 // SAFETY: `v` was the node's value, now swapped out by us alone; `K` and `V`
                 // are `Send + 'static` (this function's contract).
                 unsafe { node.retire(guard, v) };
             }
-            // SAFETY: every owned node is unreachable from the new maps; owned once (invariant 2).
+            // SAFETY: unreachable from the new table; owned by the old table, once (inv. 2).
+            unsafe { defer_free_node(guard, &self.arena, p) };
+        }
+        for p in expunged_list.iter().chain(retire.iter()) {
+            // SAFETY: owned by these lists only (invariant 2), unreachable from the new table.
             unsafe { defer_free_node(guard, &self.arena, p.0.as_ptr()) };
         }
         self.len.fetch_sub(removed, Ordering::Relaxed);
         // Only integers and pointers: dropping the lists frees no node.
-        drop((index, expunged_list, retire));
-        // SAFETY: as above: the old read map is unlinked; its drop frees no nodes.
+        drop((expunged_list, retire));
+        // SAFETY: as above: the old table is unlinked; its drop frees no nodes.
         unsafe { defer_free(guard, old) };
     }
 }
 
 impl<K, V> Drop for Shard<K, V> {
     fn drop(&mut self) {
-        let read = take_ptr(&mut self.read.0);
+        let table = take_ptr(&mut self.table.0);
         // Exclusive already (`&mut self`); `lock` rather than `get_mut` works with loom too.
-        let mut d = self.lock();
-        let d = &mut *d;
-        // SAFETY: we own the shard exclusively; the read map is live until we free it below.
-        let read = unsafe { Box::from_raw(read) };
-        let unvisited = d.cursor.map(|c| read.index.nodes.iter_from(c));
-        let owned: Vec<NodePtr<K, V>> = d
-            .index
-            .nodes
-            .iter()
-            .chain(unvisited.into_iter().flatten())
-            .chain(d.expunged.iter())
-            .chain(d.retire.iter())
-            .collect();
-        drop(read);
+        let mut w = self.lock();
+        let w = &mut *w;
+        // SAFETY: we own the shard exclusively; the table is live until we free it below.
+        let table = unsafe { Box::from_raw(table) };
+        let mut owned: Vec<NodePtr<K, V>> = w.expunged.iter().chain(w.retire.iter()).collect();
+        for i in 0..table.cap() {
+            let p = untag(table.at(i));
+            if p.is_null() {
+                continue;
+            }
+            // SAFETY: a live node of our table; nobody else can reach it (`&mut self`).
+            if unsafe { (*p).value.load(Ordering::Relaxed) } != expunged() {
+                owned.push(NodePtr(NonNull::new(p).expect("not null")));
+            }
+        }
+        drop(table);
+        w.next = None;
         let mut first_panic = None;
         for p in owned {
             let r = catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: every node is owned exactly once by the lists above (invariant 2) and
-                // no reader exists (we have `&mut self`); nodes are dropped here and nowhere
-                // else (their memory is the arena's, freed with it).
+                // SAFETY: every node is owned exactly once (invariant 2) and no reader exists
+                // (we have `&mut self`); nodes are dropped here and nowhere else (their memory
+                // is the arena's, freed with it).
                 unsafe { ptr::drop_in_place(p.0.as_ptr()) }
             }));
             if let Err(e) = r {
