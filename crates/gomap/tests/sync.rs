@@ -1,5 +1,5 @@
 //! `gomap::sync::SyncMap` as a specification: every method against std's `HashMap` (one
-//! thread, long random sequences that pass through many promotions, rebuilds and expunges), then
+//! thread, long random sequences that pass through many table migrations), then
 //! from several threads: each thread's own keys checked exactly against its own model, shared
 //! keys checked for the outcomes only a linearizable map can give (compare-and-swap counters
 //! that lose no increment, one winner per `get_or_insert` and per `remove`).
@@ -213,7 +213,7 @@ fn shared_counters_lose_no_compare_and_swap_increment() {
                             break;
                         }
                     }
-                    // Unrelated new keys keep promotions and rebuilds going meanwhile.
+                    // Unrelated new keys keep migrations going meanwhile.
                     map.insert(1000 + rng.below(5000), 0);
                 }
             });
@@ -286,7 +286,7 @@ fn readers_see_every_key_while_writers_grow_and_shrink_the_map() {
                 assert_eq!(map.get_cloned(&(k + 10 * n + 1)), None);
             }
         });
-        // New keys come and go: promotions, rebuilds, expunges, filter resets.
+        // New keys come and go: migrations, expunges, revivals, table swaps.
         for round in 0..4 {
             for i in 0..n {
                 map.insert(n + round * n + i, i);

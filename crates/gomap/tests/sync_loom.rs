@@ -1,8 +1,9 @@
 //! loom models of `SyncMap`'s races (run by `scripts/loom.sh`: `RUSTFLAGS="--cfg loom
 //! --cfg crossbeam_loom" cargo test -p gomap --release --test sync_loom`). Under loom the map has
-//! one shard, so a handful of operations reach promotions, rebuilds and expunges; loom then
-//! explores every interleaving of the real code (the mutex, the atomics, crossbeam-epoch's pins
-//! and deferred frees) up to its preemption bound.
+//! one shard with tables of 8 slots and migrations of 4 slots per addition, so a handful of
+//! operations reach a migration (its copies, expunges and the table swap); loom then explores
+//! every interleaving of the real code (the mutex, the atomics, crossbeam-epoch's pins and
+//! deferred frees) up to its preemption bound.
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -27,49 +28,68 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     assert!(runs > 1, "loom explored {runs} interleaving(s)");
 }
 
-/// A map where key 1 (value 10) was promoted into the read map.
-fn promoted() -> Map {
+/// A map holding key 1 (value 10).
+fn one() -> Map {
     let map = Map::new();
     map.insert(1, 10);
-    assert_eq!(map.get_cloned(&1), Some(10)); // a miss: promotes the one-entry dirty map
+    map
+}
+
+/// A map holding keys 1..=5 (value 10 k): its 8-slot table is one addition short of 5/8 full,
+/// so the next new key starts a migration, and the one after finishes it.
+fn five() -> Map {
+    let map = Map::new();
+    for k in 1..=5 {
+        map.insert(k, 10 * k);
+    }
     map
 }
 
 #[test]
-fn get_vs_promotion() {
+fn get_vs_migration() {
     model(|| {
-        let map = Arc::new(Map::new());
-        map.insert(1, 10);
-        map.insert(2, 20);
+        let map = Arc::new(five());
         let m = Arc::clone(&map);
-        // Both readers miss in the (empty) read map and take the lock; one of them promotes.
-        let t = thread::spawn(move || (m.get_cloned(&1), m.get_cloned(&2)));
-        let here = (map.get_cloned(&2), map.get_cloned(&1));
-        assert_eq!(here, (Some(20), Some(10)));
-        assert_eq!(t.join().unwrap(), (Some(10), Some(20)));
+        // Two new keys: the first starts the migration, the second finishes and publishes it.
+        let t = thread::spawn(move || {
+            m.insert(6, 60);
+            m.insert(7, 70);
+        });
+        // Every old key is found throughout, in whichever table is published; a new key is
+        // either not there yet or there with its value.
+        for k in [1, 5, 3] {
+            assert_eq!(map.get_cloned(&k), Some(10 * k));
+        }
+        assert!(matches!(map.get_cloned(&6), None | Some(60)));
+        t.join().unwrap();
+        assert_eq!(map.get_cloned(&7), Some(70));
+        assert_eq!(map.len(), 7);
     });
 }
 
 #[test]
 fn insert_vs_expunge() {
     model(|| {
-        let map = Arc::new(promoted());
-        assert_eq!(map.remove(&1).map(|r| *r), Some(10)); // removed: next rebuild expunges it
-        map.insert(2, 20); // a new key: the dirty map is rebuilt from the read map
+        let map = Arc::new(five());
+        assert_eq!(map.remove(&1).map(|r| *r), Some(10)); // removed: a migration expunges it
         let m = Arc::clone(&map);
-        // Re-inserting key 1 races with the rebuild expunging its removed node.
+        // Storing key 1 again (a revival of its node, or a new node once it is expunged) races
+        // with the migration that the new keys drive.
         let t = thread::spawn(move || m.insert(1, 11).is_none());
-        map.insert(3, 30);
+        map.insert(6, 60);
+        map.insert(7, 70);
         assert!(t.join().unwrap(), "key 1 was absent");
         assert_eq!(map.get_cloned(&1), Some(11));
-        assert_eq!(map.len(), 3);
+        assert_eq!(map.len(), 7);
+        let guard = map.guard();
+        assert_eq!(map.iter(&guard).filter(|(k, _)| **k == 1).count(), 1);
     });
 }
 
 #[test]
 fn get_or_insert_vs_remove() {
     model(|| {
-        let map = Arc::new(promoted());
+        let map = Arc::new(one());
         let m = Arc::clone(&map);
         let t = thread::spawn(move || m.remove(&1).map(|r| *r));
         let (v, inserted) = map.get_or_insert(1, 20);
@@ -90,8 +110,8 @@ fn get_or_insert_vs_remove() {
 #[test]
 fn iter_vs_insert() {
     model(|| {
-        let map = Arc::new(promoted());
-        map.insert(2, 20); // only in the dirty map: iter must promote it
+        let map = Arc::new(one());
+        map.insert(2, 20);
         let m = Arc::clone(&map);
         let t = thread::spawn(move || drop(m.insert(3, 30)));
         let guard = map.guard();

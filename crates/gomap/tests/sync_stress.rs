@@ -202,7 +202,7 @@ fn a_panicking_eq_changes_nothing() {
     let n = 300;
     {
         let map = filled(t, n);
-        // Keys only in the dirty map too: new ones after the last promotion.
+        // Keys added since the last migration too.
         for id in n..n + 20 {
             map.insert(t.make(id), t.make(VALUE_ID + id));
         }

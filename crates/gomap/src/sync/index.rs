@@ -176,7 +176,12 @@ impl<P> Table<P> {
                 })
                 .collect();
             Table {
-                slots: mem.as_ptr(),
+                // Null for no slots, as without loom (an empty box's pointer is dangling).
+                slots: if cap == 0 {
+                    core::ptr::null()
+                } else {
+                    mem.as_ptr()
+                },
                 mask: cap.wrapping_sub(1),
                 shift: 64 - cap.max(1).trailing_zeros(),
                 _mem: mem,
@@ -210,6 +215,12 @@ impl<P> Table<P> {
     #[inline]
     pub(crate) fn at(&self, i: usize) -> *mut P {
         self.slot(i).ptr.load(Ordering::Acquire)
+    }
+
+    /// The hash stored in slot `i` (`i < cap`; the slot not empty, as read with [`Table::at`]).
+    #[inline]
+    pub(crate) fn hash_at(&self, i: usize) -> u64 {
+        self.slot(i).hash.load(Ordering::Relaxed)
     }
 
     /// The first `f(tagged pointer)` that is `Some`, over the slots holding `hash` in probe

@@ -22,49 +22,45 @@
 //!
 //! ## The design
 //!
-//! As in Go, a map is a **read map** published through one atomic pointer plus a **dirty map**
-//! behind a mutex. Both map a key to the same *node*, which holds the key and an atomic
-//! pointer to the value (a value type without drop glue starts out inline in the node). A key found in the read map is read, replaced or removed with atomics
-//! on its node alone, without the lock; a new key goes into the dirty map under the lock. When
-//! locked operations have been as many as the dirty map's entries (a *miss* counts one, a new
-//! key two), the dirty map is *promoted*: published as the new read map in one pointer swap.
-//! A removed key keeps its node (value null) until the dirty map is rebuilt, which leaves it
-//! out (*expunges* it).
+//! Go's `sync.Map` keeps a **read map**, published through one atomic pointer and read without a
+//! lock, and a **dirty map** behind a mutex that holds the new keys; both map a key to the same
+//! *entry*, whose value pointer is updated with atomics, so that reading, replacing or removing
+//! an existing key never locks. After enough misses the dirty map is promoted to be the read
+//! map, and the next new key copies the whole read map into a new dirty map. Its faults, which
+//! this map does not have:
+//! - **The copy after a promotion is O(n) in one call** (0.54 s growing to 4M keys).
+//! - **Every absent-key lookup takes the mutex** once any new key exists (its `amended` flag,
+//!   golang/go#21032), and so does every read of a key stored since the last promotion.
+//! - **Every new key serialises on one mutex** (golang/go#21035).
 //!
-//! What Go does and this does not:
-//! - **Go copies the whole read map into a new dirty map on the first store after a
-//!   promotion** (O(n) in one call: 0.54 s growing to 4M keys). Here the rebuild is incremental:
-//!   every locked operation copies at most 4 read-map nodes into the new dirty map, reusing the
-//!   core table's evacuation idea; promotion waits until the copy is done, which at 4 per
-//!   operation always finishes before the misses that trigger it have accumulated.
-//! - **Go takes the mutex for every absent key once any new key exists** (its `amended` flag,
-//!   golang/go#21032). Here each read map carries a filter, one bit per slot, set for each key
-//!   that enters the dirty map while that read map is published; an absent-key lookup whose bit
-//!   is clear answers "absent" without the lock (at most ~25% false positives, which take it).
-//!   A promotion publishes a fresh, empty filter, so nothing is ever cleared in place.
-//! - **Go serialises every new key on one mutex** (golang/go#21035). Here the map is split in
-//!   shards by hash (4 per available core, rounded to a power of two, at most 64), each with its
-//!   own read map, mutex and dirty map; promotion is per shard, which also keeps each
-//!   promotion's follow-up work proportional to one shard.
-//! - **No user code under a lock.** Hashes are computed before locking; under the lock only
-//!   64-bit hashes and node pointers are compared (the dirty map is indexed by hash, and its
-//!   candidates are compared with the key's `Eq` after unlocking, then rechecked under the lock
-//!   before an insert commits); values are dropped by the collector, never under the lock.
-//!   A panic in `Hash`, `Eq`, `Clone`, a closure or a `Drop` therefore leaves every lock free and
-//!   the map consistent. A value or key dropped by the collector (not by your call) that panics
-//!   has its panic caught there (the panic hook still reports it).
-//! - Both maps are flat open-addressing tables of `(64-bit hash, node pointer)` slots (16 bytes,
-//!   linear probing, at most 5/8 full), built under the lock while they are the dirty map and
-//!   never written once published. They grow incrementally as gomap's table does: a growth
-//!   allocates the doubled table zeroed (O(1): the OS maps zero pages lazily) and every insert
-//!   then copies 8 old slots (every locked operation 16), so the copy ends long before the next
-//!   growth; a dirty map is promoted only once its growth is done. A read map's drop frees two
-//!   arrays and never visits its entries. They were gomap `HashMap<u64, node>`s (plus a map for
-//!   full-hash collisions) until measured: a hit then cost three dependent cache misses (tag
-//!   line, slot, node) instead of two (slot, node), and the read map must be immutable once
-//!   published, which the core table's in-place incremental growth is not; read and readmostly
-//!   went from 0.17-0.35x to 0.27-0.46x of the best concurrent map with the flat index
-//!   (`gomap bench --concurrent`, branch `sync`, 2026-12-01).
+//! Here the map is split in **shards** by hash (4 per available core, rounded to a power of
+//! two, at most 64), each with one **table** of `(64-bit hash, node pointer)` slots (16 bytes,
+//! linear probing) and a mutex. A **node** holds a key and an atomic pointer to its value (a
+//! value type without drop glue starts out inline in the node), as Go's entry does.
+//! - **Reads never lock.** A lookup probes the shard's published table and reads the node's
+//!   value pointer; an absent key ends at an empty slot. New keys are visible to readers as soon
+//!   as they are stored, absent keys never take a lock, and there is no promotion to wait for.
+//! - **Existing keys are updated in place** without a lock: `insert`, `swap`, `remove` and the
+//!   `compare_and_*` methods compare-and-swap the node's value pointer (a remove stores null).
+//! - **New keys are appended in place** by the shard's lock holder: a slot is written once (its
+//!   hash, then its pointer, with release ordering) and never changed, so readers probing the
+//!   same table concurrently see either the empty slot or the whole entry. Reviving a removed
+//!   key's node also takes the lock (it counts as an addition for the table's sizing).
+//! - **Tables are replaced incrementally**, as gomap's own table evacuates: once a table is 5/8
+//!   full (removed nodes included), the next table is allocated (zeroed pages: O(1)) for the live
+//!   entries at 5/8 at most, so it may be smaller, and every addition then visits 8 slots of the
+//!   published table: a live node is copied, a removed one is *expunged* (its value pointer set
+//!   to a mark that writers holding it see, so they look again) and left out. Nodes added
+//!   meanwhile go into both tables. When every slot was visited the next table is published in
+//!   one pointer swap. No call does more than this bounded work, and a map whose keys come and
+//!   go neither grows without bound nor keeps its dead nodes past one migration.
+//! - **No user code under a lock.** Hashes are computed and keys compared before locking: an
+//!   insert probes lock-free, compares its key with each node of its hash, and under the lock
+//!   only checks (by pointer) that the table and that set of nodes are unchanged before it
+//!   appends; otherwise it looks again. Values are dropped by the collector, never under the
+//!   lock. A panic in `Hash`, `Eq`, `Clone`, a closure or a `Drop` therefore leaves every lock
+//!   free and the map consistent. A value or key dropped by the collector (not by your call)
+//!   that panics has its panic caught there (the panic hook still reports it).
 //! - Nodes are carved out of a per-shard arena (chunks doubling from 32 nodes up to 2 MiB), not
 //!   allocated one by one: an insert allocates nothing in the common case, and nodes sit densely
 //!   (a `u64 -> u64` node is 32 bytes). A freed node (through the collector) returns to the
@@ -72,26 +68,37 @@
 //!   and every deferred free still pending, are gone. So a map keeps the node memory of its
 //!   largest size until it is dropped (`clear` included).
 //!
+//! Why not Go's read/dirty pair: it was built first (2026-11/12), with the dirty map rebuilt
+//! incrementally and a per-read-map filter for absent keys. Every new key then cost a node copy
+//! into the next dirty map per promotion cycle, plus the promotion's bookkeeping, and reads of
+//! new keys locked until the next promotion; with one table appended in place, `gomap bench
+//! --concurrent` went from 4.1 to 5.3 Mop/s on mixed and from 8.3 to 9.5 on read at one thread
+//! (the same run's best other map: 16 and 20). Why not gomap's own table: a published table
+//! must never move an entry that a reader may be probing for, which in-place incremental growth
+//! does; and a hit through tags, slot and node cost three dependent cache misses instead of two.
+//!
 //! ## Reclamation: crossbeam-epoch
 //!
-//! Replaced values, removed nodes and replaced read maps are freed by
+//! Replaced values, removed nodes and replaced tables are freed by
 //! [crossbeam-epoch](https://docs.rs/crossbeam-epoch): each operation pins the current thread
 //! (a [`Guard`]), and memory unlinked while some thread is pinned is freed only after it unpins.
 //! Chosen over seize (papaya's) and arc-swap because it is already in the dependency tree of
-//! gomap's `rayon` feature, it is the most used of them, and its pin writes only the pinning
-//! thread's own record: a read hit costs one thread-local increment and a fence, and no
-//! reference count on a shared line (arc-swap's fallback path and `Arc` clones do write one).
-//! What a read hit costs, measured at 1M `u64` keys on a 2-core KVM guest (`perf` on
-//! `gomap bench --concurrent --workloads read`, and a loop of `get_cloned` against one of
-//! `get_with` under a held guard): two dependent cache misses, the index slot and then the node
-//! (about 45% of the time each), and the pin, whose `SeqCst` fence (a locked instruction on
-//! x86) costs 60-100 ns there because it waits for the previous operation's misses. dashmap's
-//! and `RwLock`'s reads pay one such locked instruction too, but their slot loads do not depend
-//! on a pointer loaded just before, so a SyncMap hit stays about 2x slower than theirs at one
-//! thread. No other collector would change that: the node hop is Go's design (a key's value
-//! cell is shared by the read and the dirty map). Removing it would take value cells inline in
-//! the read map's slots, moved into the next map by the rebuild behind a forwarding mark that
-//! writers follow; that is not built.
+//! gomap's `rayon` feature, it is the most used of them, it has a loom build (the models in
+//! `tests/sync_loom.rs` run the real collector), and its pin writes only the pinning thread's
+//! own record: a read hit costs one thread-local increment and a fence, and no reference count
+//! on a shared line (arc-swap's fallback path and `Arc` clones do write one). seize's pin,
+//! measured the same way, was 12-17 ns against crossbeam's 15-20 (a loop of pin + one load):
+//! not enough to give up the loom models.
+//! What a read hit costs, measured at 1M `u64` keys on a 2-core KVM guest (a loop of
+//! `get_cloned` against one of `get_with` under a held guard, and `perf`): two dependent cache
+//! misses, the table slot and then the node (the node's about twice the slot's), and the pin,
+//! about 16 ns, whose `SeqCst` fence (a locked instruction on x86) also waits for the previous
+//! operation's misses. dashmap's and `RwLock`'s reads pay one such locked instruction too, but
+//! their tables keep one cache miss per hit (the control bytes stay in L2), so a SyncMap hit is
+//! about 2x slower than theirs at one thread. The node hop is Go's design (the entry that
+//! readers and writers share); removing it would take the key and value cells in the table's
+//! slots, moved into the next table by the migration behind a forwarding mark that writers
+//! follow. That is not built.
 //! Because deferred drops may run on another thread and later, keys and values must be
 //! `Send + 'static`.
 //!
@@ -106,36 +113,33 @@
 //!
 //! ## Costs
 //!
-//! n is the shard's size, c the number of shards. Every write may add O(1) bounded work
-//! (copying 4 nodes of the rebuild, 16 slots of an index growth, handing 4 nodes to the
-//! collector, a new arena chunk or index table (zeroed mappings), or a promotion, which is O(1)
-//! plus the zeroed allocation of n/2 bytes for the new filter).
+//! n is the shard's size, c the number of shards. Every addition (a new key, or a removed key
+//! stored again) may add O(1) bounded work: visiting 8 slots of a migration, handing 4 nodes to
+//! the collector, a new arena chunk or table (zeroed mappings).
 //!
 //! | method | cost | lock |
 //! |---|---|---|
-//! | `get`, `get_cloned`, `contains_key` of a key in the read map | O(1) | none |
-//! | the same, absent key | O(1) | only on a filter false positive |
-//! | the same, key still only in the dirty map | O(1) | the shard's, once |
-//! | `insert`, `swap`, `remove`, `compare_and_*` of a key in the read map | O(1) | none |
-//! | `insert`, `get_or_insert*` of a new key | O(1) | the shard's, once (twice on a full-hash collision) |
+//! | `get`, `get_cloned`, `contains_key`, present or absent | O(1) | none |
+//! | `insert`, `swap`, `remove`, `compare_and_*` of a present key | O(1) | none |
+//! | `insert`, `get_or_insert*` of a new or removed key | O(1) | the shard's, once (again on a race) |
 //! | `len`, `is_empty` | O(c) | none |
-//! | `iter`, `retain`, `snapshot`, `clear`, `Debug`, serialising | O(n) | the shard's, for at most 1024 node copies at a time |
+//! | `iter`, `retain`, `snapshot`, `Debug`, serialising | O(n) | none |
+//! | `clear` | O(n) | the shard's, O(1) under it |
 //!
-//! ## What a read hit writes to shared memory
+//! ## What a read writes to shared memory
 //!
-//! A `get` of a key in the read map loads the read-map pointer (alone on its cache line: the
-//! shard's lock word and counter, which writers change, are on other lines), the index slot and
-//! the node (which holds an inline value, or points to the value's box): reads only. It writes
-//! nothing that another thread reads in the hit's path: the
-//! epoch pin writes the thread's own participant record (a cache line no other thread writes),
-//! and every 128th pin of a thread tries to advance the global epoch, which reads every
-//! participant's record and, when they all are current, writes the global epoch word once. So
-//! the read path's lines stay shared in every core's cache: past 2 cores, reads of the read map
-//! scale with the number of cores (no line ping-pongs), unlike a reader-writer lock or dashmap's
-//! shard locks, whose every read writes a shared lock word. What does not scale is what Go's
-//! design does not scale either: new keys serialise per shard (on c shards, new-key inserts
-//! from many cores contend about c times less than on Go's single mutex), and the reads of
-//! freshly inserted keys take the shard's lock until the next promotion.
+//! A `get` loads the table pointer (alone on its cache line: the shard's lock word and counter,
+//! which writers change, are on other lines), the table's slot and the node (which holds an
+//! inline value, or points to the value's box): reads only. It writes nothing that another
+//! thread reads in the read path: the epoch pin writes the thread's own participant record (a
+//! cache line no other thread writes), and every 128th pin of a thread tries to advance the
+//! global epoch, which reads every participant's record and, when they all are current, writes
+//! the global epoch word once. So the read path's lines stay shared in every core's cache: past
+//! 2 cores, reads scale with the number of cores (no line ping-pongs), unlike a reader-writer
+//! lock or dashmap's shard locks, whose every read writes a shared lock word. What does not
+//! scale is what Go's design does not scale either: new keys serialise per shard (on c shards,
+//! new-key inserts from many cores contend about c times less than on Go's single mutex), and a
+//! new key's slot write invalidates that slot's line in the readers' caches.
 
 mod arena;
 mod index;
@@ -247,7 +251,7 @@ unsafe impl<K: Send, V: Send, S: Send> Send for SyncMap<K, V, S> {}
 unsafe impl<K: Send + Sync, V: Send + Sync, S: Sync> Sync for SyncMap<K, V, S> {}
 
 impl<K, V> SyncMap<K, V, DefaultHashBuilder> {
-    /// An empty map with the default hasher. Allocates each shard's small empty read map.
+    /// An empty map with the default hasher. Allocates each shard's empty table (no slots).
     pub fn new() -> Self {
         Self::with_hasher(DefaultHashBuilder::default())
     }
@@ -257,7 +261,7 @@ impl<K, V, S> SyncMap<K, V, S> {
     /// An empty map hashing with `hasher`.
     pub fn with_hasher(hasher: S) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // One shard under loom: the models then reach promotions and rebuilds in few steps.
+        // One shard under loom: the models then reach migrations in few steps.
         let count = if cfg!(loom) {
             1
         } else {
@@ -315,8 +319,8 @@ where
         self.hasher.hash_one(key)
     }
 
-    /// A reference to the value of `key`. O(1); a key in the read map takes no lock and writes
-    /// no shared memory (see the module docs). The `Ref` keeps the value alive, not the map
+    /// A reference to the value of `key`. O(1); takes no lock and writes no shared memory (see
+    /// the module docs). The `Ref` keeps the value alive, not the map
     /// locked: other threads may replace or remove it meanwhile.
     ///
     /// ```
@@ -383,8 +387,8 @@ where
 
     /// Stores `value` for `key` (Go's `Store`/`Swap`), returning the value it replaced. The old
     /// value is dropped after the returned `Ref` and every reader that could see it are done.
-    /// O(1): an existing key of the read map is updated with one compare-and-swap, a new key
-    /// takes its shard's lock once.
+    /// O(1): an existing key is updated with one compare-and-swap, a new (or removed) key takes
+    /// its shard's lock once.
     ///
     /// ```
     /// let map = gomap::sync::SyncMap::new();
@@ -523,8 +527,8 @@ where
         }
     }
 
-    /// Removes `key`, returning its value (Go's `LoadAndDelete`). O(1); an absent key is
-    /// answered without a lock unless the filter says it may be new.
+    /// Removes `key`, returning its value (Go's `LoadAndDelete`). O(1), lock-free: one
+    /// compare-and-swap on the key's node.
     ///
     /// ```
     /// let map = gomap::sync::SyncMap::new();
@@ -566,7 +570,7 @@ where
                             return Err(());
                         }
                         if n.cas(p, core::ptr::null_mut()).is_ok() {
-                            shard.removed();
+                            shard.count_removed();
                             let old = Self::replaced(n, p, &guard);
                             return Ok(Some(self.value_ref(old, guard)));
                         }
@@ -659,9 +663,8 @@ where
     }
 
     /// Iterates over the entries (Go's `Range`): each key at most once, every key present
-    /// throughout the iteration exactly once; no lock is held while you use an item. Starts by
-    /// bringing each shard's new keys into its read map (O(n), in bounded lock holds). Items
-    /// live as long as `guard`.
+    /// throughout the iteration exactly once; no lock is taken. O(n) over the shards' tables.
+    /// Items live as long as `guard`.
     ///
     /// ```
     /// let map: gomap::sync::SyncMap<u32, u32> = (0..5).map(|i| (i, 10 * i)).collect();
@@ -700,7 +703,7 @@ where
                         break;
                     }
                     if n.cas(p, core::ptr::null_mut()).is_ok() {
-                        s.0.removed();
+                        s.0.count_removed();
                         // SAFETY: we swapped `p` out of the node: ours alone to retire.
                         unsafe { n.retire(&guard, p) };
                         break;
