@@ -85,6 +85,49 @@ fn own_keys_run(map: &SyncMap<u64, u64>, base: u64, keys: u64, ops: usize, seed:
     for k in base..base + keys {
         assert_eq!(map.get_cloned(&k), model.get(&k).copied(), "final get({k})");
     }
+    check_tables(map);
+}
+
+/// The table invariants `stats` shows: no table past 3/4 full, every live entry in a used slot.
+fn check_tables<K, V>(map: &SyncMap<K, V>)
+where
+    K: Eq + std::hash::Hash + Send + 'static,
+    V: Send + 'static,
+{
+    let st = map.stats();
+    assert!(st.max_load <= 0.75, "a table past 3/4: {st:?}");
+    assert!(st.used <= st.slots && st.len <= st.used, "{st:?}");
+    assert!(
+        st.visited <= st.slots && st.migrating <= st.shards,
+        "{st:?}"
+    );
+}
+
+#[test]
+fn tables_shrink_back_when_keys_come_and_go() {
+    // 200K distinct keys pass through a window of 1000 live ones: removed nodes are left out by
+    // migrations, so the tables stay sized for the live keys, not for every key ever stored.
+    let map: SyncMap<u64, u64> = SyncMap::new();
+    let window = 1000u64;
+    let mut peak = 0;
+    for k in 0..scaled(200_000) as u64 {
+        map.insert(k, k);
+        if k >= window {
+            assert_eq!(map.remove(&(k - window)).map(|r| *r), Some(k - window));
+        }
+        if k % 1000 == 0 {
+            check_tables(&map);
+            peak = peak.max(map.stats().slots);
+        }
+    }
+    let st = map.stats();
+    assert_eq!(st.len, window as usize);
+    assert!(
+        peak <= 16 * window as usize + 64 * st.shards,
+        "tables grew with the keys ever stored: peak {peak} slots, {st:?}"
+    );
+    map.clear();
+    assert_eq!(map.stats().used, 0);
 }
 
 #[test]
@@ -113,6 +156,7 @@ fn len_iter_snapshot_and_debug_agree_with_the_contents() {
         }
         assert_eq!(map.len(), model.len());
         assert_eq!(map.is_empty(), model.is_empty());
+        check_tables(&map);
         let guard = map.guard();
         let mut seen: Vec<(u32, u32)> = map.iter(&guard).map(|(k, v)| (*k, *v)).collect();
         seen.sort();

@@ -11,8 +11,14 @@ use loom::sync::Arc;
 use loom::thread;
 
 use gomap::sync::SyncMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::BuildHasherDefault;
 
-type Map = SyncMap<u64, u64>;
+/// A fixed hasher (SipHash with zero keys): loom replays each interleaving, so the probes (which
+/// are loom atomics) must touch the same slots in every execution.
+type Fixed = BuildHasherDefault<DefaultHasher>;
+
+type Map = SyncMap<u64, u64, Fixed>;
 
 /// Runs `f` under loom and checks that loom explored more than one interleaving (a model that
 /// sees one schedule only would prove nothing).
@@ -30,7 +36,7 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
 
 /// A map holding key 1 (value 10).
 fn one() -> Map {
-    let map = Map::new();
+    let map = Map::default();
     map.insert(1, 10);
     map
 }
@@ -38,7 +44,7 @@ fn one() -> Map {
 /// A map holding keys 1..=5 (value 10 k): its 8-slot table is one addition short of 5/8 full,
 /// so the next new key starts a migration, and the one after finishes it.
 fn five() -> Map {
-    let map = Map::new();
+    let map = Map::default();
     for k in 1..=5 {
         map.insert(k, 10 * k);
     }
@@ -53,7 +59,9 @@ fn get_vs_migration() {
         // Two new keys: the first starts the migration, the second finishes and publishes it.
         let t = thread::spawn(move || {
             m.insert(6, 60);
+            assert_eq!(m.stats().migrating, 1, "the sixth key starts a migration");
             m.insert(7, 70);
+            assert_eq!(m.stats().migrating, 0, "the seventh ends it");
         });
         // Every old key is found throughout, in whichever table is published; a new key is
         // either not there yet or there with its value.
@@ -79,6 +87,7 @@ fn insert_vs_expunge() {
         map.insert(6, 60);
         map.insert(7, 70);
         assert!(t.join().unwrap(), "key 1 was absent");
+        assert!(map.stats().slots > 8, "a migration ran");
         assert_eq!(map.get_cloned(&1), Some(11));
         assert_eq!(map.len(), 7);
         let guard = map.guard();
@@ -139,7 +148,7 @@ impl Drop for Counted {
 fn reclamation_vs_a_reader_holding_a_guard() {
     model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
-        let map: Arc<SyncMap<u64, Counted>> = Arc::new(SyncMap::new());
+        let map: Arc<SyncMap<u64, Counted, Fixed>> = Arc::new(SyncMap::default());
         map.insert(1, Counted(Arc::clone(&drops)));
         let m = Arc::clone(&map);
         let d = Arc::clone(&drops);

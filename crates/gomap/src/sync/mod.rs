@@ -292,6 +292,42 @@ impl<K, V, S> SyncMap<K, V, S> {
         self.shards.iter().map(|s| s.0.len()).sum()
     }
 
+    /// The shards' table figures (see [`SyncStats`]), each shard's read under its lock in
+    /// turn. O(shards).
+    ///
+    /// ```
+    /// let map: gomap::sync::SyncMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// let stats = map.stats();
+    /// assert_eq!(stats.len, 1000);
+    /// assert!(stats.used >= 1000 && stats.used * 4 <= stats.slots * 3);
+    /// ```
+    pub fn stats(&self) -> SyncStats {
+        let mut st = SyncStats {
+            shards: self.shards.len(),
+            len: self.len(),
+            slots: 0,
+            used: 0,
+            max_load: 0.0,
+            migrating: 0,
+            next_slots: 0,
+            visited: 0,
+        };
+        for s in self.shards.iter() {
+            let (cap, used, next) = s.0.table_stats();
+            st.slots += cap;
+            st.used += used;
+            if cap > 0 {
+                st.max_load = st.max_load.max(used as f64 / cap as f64);
+            }
+            if let Some((next_cap, visited)) = next {
+                st.migrating += 1;
+                st.next_slots += next_cap;
+                st.visited += visited;
+            }
+        }
+        st
+    }
+
     /// Whether the map holds no entry (see [`SyncMap::len`]). O(shards).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -743,6 +779,29 @@ where
         out.extend(self.iter(&guard).map(|(k, v)| (k.clone(), v.clone())));
         out
     }
+}
+
+/// What [`SyncMap::stats`] reports: the shards' tables and migrations, summed.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SyncStats {
+    /// Shards (each with its own table and lock).
+    pub shards: usize,
+    /// Live entries ([`SyncMap::len`]).
+    pub len: usize,
+    /// Slots of the published tables.
+    pub slots: usize,
+    /// Used slots of the published tables: live entries, removed ones not yet left out by a
+    /// migration, and during a migration the expunged ones. Never more than 3/4 of a table.
+    pub used: usize,
+    /// The largest `used / slots` of one shard.
+    pub max_load: f64,
+    /// Shards with a migration running.
+    pub migrating: usize,
+    /// Slots of the tables those migrations fill.
+    pub next_slots: usize,
+    /// Published-table slots those migrations visited so far.
+    pub visited: usize,
 }
 
 /// The iterator of [`SyncMap::iter`]: `(&K, &V)` for as long as the guard lives.

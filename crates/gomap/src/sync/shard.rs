@@ -414,10 +414,16 @@ pub(crate) struct Shard<K, V> {
     arena: Arc<Arena>,
 }
 
-/// A node pointer with the tag bit cleared.
+/// A node pointer with the tag bit cleared (byte offsets keep the pointer's provenance).
 #[inline]
 fn untag<K, V>(p: *mut Node<K, V>) -> *mut Node<K, V> {
-    p.map_addr(|a| a & !TAG)
+    p.wrapping_byte_sub(p as usize & TAG)
+}
+
+/// Whether a slot pointer carries the tag.
+#[inline]
+fn tagged<K, V>(p: *mut Node<K, V>) -> bool {
+    p as usize & TAG != 0
 }
 
 /// A value alone on its own 128-byte block (two cache lines: the adjacent-line prefetcher pairs
@@ -673,7 +679,7 @@ impl<K, V> Shard<K, V> {
         };
         match &mut w.next {
             Some(next) => {
-                table.put(hash, slot.map_addr(|a| a | TAG));
+                table.put(hash, slot.wrapping_byte_add(TAG));
                 next.table.put(hash, slot);
                 next.used += 1;
             }
@@ -748,7 +754,7 @@ impl<K, V> Shard<K, V> {
         while next.cursor < end {
             let p = table.at(next.cursor);
             next.cursor += 1;
-            if p.is_null() || p.addr() & TAG != 0 {
+            if p.is_null() || tagged(p) {
                 continue; // empty, or added during this migration: already in the next table
             }
             if next.blind {
@@ -783,6 +789,19 @@ impl<K, V> Shard<K, V> {
         // are pinned, so the collector frees it after them. A table's drop frees only its slot
         // memory (integers and pointers), so it is `Send + 'static` in effect.
         unsafe { defer_free(guard, old) };
+    }
+
+    /// The shard's table figures, read under its lock: (slots, used slots, next table's slots
+    /// if a migration runs, slots it visited).
+    pub(crate) fn table_stats(&self) -> (usize, usize, Option<(usize, usize)>) {
+        let w = self.lock();
+        // SAFETY: the published table is stable while we hold the lock (invariant 3).
+        let cap = unsafe { (*self.table.load(Ordering::Relaxed)).cap() };
+        (
+            cap,
+            w.used,
+            w.next.as_ref().map(|n| (n.table.cap(), n.cursor)),
+        )
     }
 
     /// The nodes of the published table that are not expunged (each once), lock-free: every
