@@ -750,7 +750,12 @@ impl Plot {
                             &title,
                         );
                         if !b.label.is_empty() {
-                            let attrs = Attrs::new().size(9.5).anchor(Anchor::Middle);
+                            // A white halo keeps the label legible over a neighbour's bar.
+                            let attrs = Attrs::new()
+                                .size(9.5)
+                                .anchor(Anchor::Middle)
+                                .stroke("#ffffff", 3.0)
+                                .attr("paint-order", "stroke");
                             svg.text(
                                 (xa + xb) / 2.0,
                                 (yt - 3.0).max(top + 9.0),
@@ -899,7 +904,7 @@ mod tests {
         assert!(s.contains(">x&amp;&quot;y</text>"));
         // Only the highlighted series is outlined, and its one label is bold.
         assert_eq!(s.matches("stroke=\"#222222\"").count(), 2);
-        assert!(s.contains("font-weight=\"bold\">1.5×</text>"));
+        assert!(s.contains("paint-order=\"stroke\" font-weight=\"bold\">1.5×</text>"));
         // Log ticks by decade, 10 ns to 1 ms; category names under the axis.
         for t in [
             ">10 ns<",

@@ -309,7 +309,7 @@ fn concurrent_section(p: &mut Page, c: &ConcurrentResults) {
         &format!(
             "Throughput in Mop/s, summed over the threads (readlat: the reader's gets while the \
              writer inserts), per workload and thread count; one bar per implementation, SyncMap \
-             outlined and labelled with its Mop/s over the best of the other Rust maps. {} {}",
+             outlined and labelled with its Mop/s over the best of the other Rust maps. {}. {}",
             c.measured(),
             c.machine_caveat()
         ),
@@ -325,7 +325,7 @@ fn concurrent_section(p: &mut Page, c: &ConcurrentResults) {
                  the worst, per implementation, for grow's inserts (at each thread count) and \
                  readlat's gets and inserts; each operation timed alone with Instant (the clock's \
                  own cost included), histogram buckets within 1/128. The red line is issue \
-                 9's 1 ms target. {} {}",
+                 9's 1 ms target. {}. {}",
                 c.measured(),
                 c.machine_caveat()
             ),

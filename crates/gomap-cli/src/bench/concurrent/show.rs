@@ -39,8 +39,14 @@ fn case_label(workload: &str, threads: usize) -> String {
     format!("{workload} ×{threads}")
 }
 
+/// One number of a latency summary.
+type Percentile = fn(&Latency) -> u64;
+
+/// Which latency summary of a row an operation's is.
+type PickLatency = fn(&Row) -> Option<&Latency>;
+
 /// The percentiles drawn, with their names on the x axis.
-const PERCENTILES: [(&str, fn(&Latency) -> u64); 5] = [
+const PERCENTILES: [(&str, Percentile); 5] = [
     ("p50", |l| l.p50_ns),
     ("p99", |l| l.p99_ns),
     ("p99.9", |l| l.p999_ns),
@@ -53,7 +59,7 @@ struct LatencyPanel {
     workload: String,
     threads: usize,
     op: &'static str,
-    pick: fn(&Row) -> Option<&Latency>,
+    pick: PickLatency,
 }
 
 impl ConcurrentResults {
@@ -82,7 +88,7 @@ impl ConcurrentResults {
         format!(
             "Machine: {} CPUs, {}; {}{}. Two threads on a machine this size leave no CPU for the \
              OS and other processes, so 2-thread figures are noisy and say nothing about scaling \
-             past 2 cores; this is a short run, not the full `gomap bench --concurrent` the \
+             past 2 cores; this is a short run, not the full gomap bench --concurrent that the \
              issue's targets are judged by.",
             m.nproc,
             m.cpu_model.as_deref().unwrap_or("unknown CPU"),
@@ -147,7 +153,7 @@ impl ConcurrentResults {
     fn latency_panels(&self) -> Vec<LatencyPanel> {
         let mut panels = Vec::new();
         for (w, t) in self.cases() {
-            let ops: &[(&'static str, fn(&Row) -> Option<&Latency>)] = match w.as_str() {
+            let ops: &[(&'static str, PickLatency)] = match w.as_str() {
                 "grow" => &[("insert", |r| r.ins.as_ref())],
                 "readlat" => &[("get", |r| r.get.as_ref()), ("insert", |r| r.ins.as_ref())],
                 _ => &[],
