@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The showcase's report as a person sees it: runs `gomap showcase --quick`, renders its pages in
 # headless Chromium at 1000 px and checks that every picture is drawn with a non-zero size, that
-# no page scrolls sideways, and that the console shows no errors (scripts/report_check.py).
+# no page scrolls sideways, that the console shows no errors, and that the concurrent plots
+# (throughput bars, latency percentiles) are there with a bar series per implementation
+# (scripts/report_check.py).
 # Installs Debian's chromium with apt-get if it is missing (needs root). About 30 s once built.
 #
 #   scripts/report-check.sh [OUT_DIR]      # default: a fresh temporary directory
@@ -37,14 +39,18 @@ cat > "$bad" <<'HTML'
 <img src="missing.png" alt="missing">
 <div style="width:1300px">wide</div>
 <script>console.error("deliberate");</script>
+<figure id="bars"><svg xmlns="http://www.w3.org/2000/svg" width="300" height="100"><rect data-series="a" width="10" height="10"/><rect data-series="a" x="20" width="10" height="10"/><rect data-series="b" x="40" width="10" height="0"/><rect data-series="c" x="60" width="10" height="10"/></svg></figure>
 </body></html>
 HTML
-if report=$(python3 scripts/report_check.py "$chromium" "$bad"); then
+if report=$(python3 scripts/report_check.py "$chromium" "$bad" \
+    --expect checker-self-test.html#bars=a,b --expect checker-self-test.html#nosuch=a); then
     echo "report-check: the checker passed a page with faults:" >&2
     echo "$report" >&2
     exit 1
 fi
-for fault in "cut off at the right edge" "image not loaded" "scrolls sideways" "console.error: deliberate"; do
+for fault in "cut off at the right edge" "image not loaded" "scrolls sideways" "console.error: deliberate" \
+    "missing figure #nosuch" "#bars: unexpected series c" "#bars: no drawn marks of series b" \
+    "#bars: series drawn unevenly: a 2, b 0"; do
     if ! grep -q "$fault" <<< "$report"; then
         echo "report-check: the checker missed \"$fault\" in its self-test:" >&2
         echo "$report" >&2
@@ -54,4 +60,6 @@ done
 rm -f "$bad"
 
 cargo run --quiet -p gomap-cli -- showcase --quick --out "$out" >&2
-python3 scripts/report_check.py "$chromium" "$out/index.html" "$out/layout.html"
+impls=syncmap,papaya,dashmap,scc,rwlock
+python3 scripts/report_check.py "$chromium" "$out/index.html" "$out/layout.html" \
+    --expect "index.html#concurrent-throughput=$impls" --expect "index.html#concurrent-latency=$impls"

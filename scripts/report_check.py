@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Renders HTML pages in headless Chromium, as a person would see them, and checks them.
 
-    report_check.py CHROMIUM PAGE.html [PAGE.html ...]
+    report_check.py CHROMIUM PAGE.html [PAGE.html ...] [--expect PAGE.html#ID=S1,S2,... ...]
 
 For each page, at a 1000 px wide window: every picture (<img>, and every outermost inline
 <svg>) is drawn with a non-zero width and height and, for images, has loaded; the page does not
 scroll sideways; and the console shows no error (console.error, an uncaught exception, or a
 browser log entry of level error, such as a resource that failed to load).
+
+Each --expect names a figure a page must have (matched by the page's file name and the figure's
+id): it must hold an SVG drawn with a non-zero size whose data series (the elements with a
+`data-series` attribute, as report/svg.rs's grouped bars write them) are exactly S1, S2, ...,
+each with the same number of elements drawn with a non-zero size, at least one.
 
 It drives Chromium through the DevTools protocol over a pipe (--remote-debugging-pipe: JSON
 messages separated by NUL bytes on file descriptors 3 and 4), so it needs nothing but Python's
@@ -58,7 +63,31 @@ CHECK_JS = r"""
   if (doc.scrollWidth > doc.clientWidth)
     problems.push('the page scrolls sideways: ' + doc.scrollWidth + ' px wide in a ' +
                   doc.clientWidth + ' px window');
-  return {pictures, problems, title: document.title};
+  const figures = [];
+  for (const [id, series] of EXPECT) {
+    const fig = document.getElementById(id);
+    const svg = fig && fig.querySelector('svg');
+    if (!svg) { problems.push('missing figure #' + id + ' (an svg in an element with that id)'); continue; }
+    const r = svg.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0) problems.push('figure #' + id + ': svg drawn with no size');
+    const drawn = {};
+    for (const el of svg.querySelectorAll('[data-series]')) {
+      const name = el.getAttribute('data-series');
+      const b = el.getBoundingClientRect();
+      drawn[name] = (drawn[name] || 0) + (b.width > 0 && b.height > 0 ? 1 : 0);
+    }
+    for (const name of Object.keys(drawn))
+      if (!series.includes(name)) problems.push('figure #' + id + ': unexpected series ' + name);
+    const counts = series.map((name) => drawn[name] || 0);
+    series.forEach((name, i) => {
+      if (counts[i] === 0) problems.push('figure #' + id + ': no drawn marks of series ' + name);
+    });
+    if (new Set(counts).size > 1)
+      problems.push('figure #' + id + ': series drawn unevenly: ' +
+                    series.map((n, i) => n + ' ' + counts[i]).join(', '));
+    figures.push('#' + id + ': ' + series.map((n, i) => n + ' ' + counts[i]).join(', '));
+  }
+  return {pictures, problems, figures, title: document.title};
 })()
 """
 
@@ -189,7 +218,7 @@ def console_errors(events, session):
     return out
 
 
-def check_page(browser, path):
+def check_page(browser, path, expect):
     target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
         "sessionId"
@@ -203,9 +232,10 @@ def check_page(browser, path):
     )
     browser.send("Page.navigate", {"url": path.resolve().as_uri()}, session=session)
     browser.wait_event("Page.loadEventFired", session)
+    script = CHECK_JS.replace("EXPECT", json.dumps(expect), 1)
     result = browser.send(
         "Runtime.evaluate",
-        {"expression": CHECK_JS, "returnByValue": True, "awaitPromise": True},
+        {"expression": script, "returnByValue": True, "awaitPromise": True},
         session=session,
     )
     if "exceptionDetails" in result:
@@ -218,24 +248,53 @@ def check_page(browser, path):
     return value
 
 
+def parse_expect(spec):
+    """`PAGE.html#ID=S1,S2` as (page file name, id, [series]), or None if malformed."""
+    page, sep, rest = spec.partition("#")
+    fig, eq, series = rest.partition("=")
+    names = [s for s in series.split(",") if s]
+    if not (page and sep and fig and eq and names):
+        return None
+    return page, fig, names
+
+
 def main(argv):
-    if len(argv) < 3:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+    usage = __doc__.strip().splitlines()[2].strip()
+    args, expects = [], []
+    rest = iter(argv[1:])
+    for a in rest:
+        if a == "--expect":
+            e = parse_expect(next(rest, ""))
+            if e is None:
+                print("error: --expect takes PAGE.html#ID=S1,S2,...\n" + usage, file=sys.stderr)
+                return 2
+            expects.append(e)
+        else:
+            args.append(a)
+    if len(args) < 2:
+        print(usage, file=sys.stderr)
         return 2
-    chromium, pages = argv[1], [pathlib.Path(p) for p in argv[2:]]
+    chromium, pages = args[0], [pathlib.Path(p) for p in args[1:]]
     for p in pages:
         if not p.is_file():
             print("error: no page %s" % p, file=sys.stderr)
+            return 2
+    for page, fig, _ in expects:
+        if not any(p.name == page for p in pages):
+            print("error: --expect %s#%s: no such page given" % (page, fig), file=sys.stderr)
             return 2
     browser = Browser(chromium)
     failed = False
     try:
         for p in pages:
-            r = check_page(browser, p)
+            expect = [[fig, series] for page, fig, series in expects if page == p.name]
+            r = check_page(browser, p, expect)
             if not r["pictures"]:
                 r["problems"].append("no pictures at all")
             status = "ok" if not r["problems"] else "FAILED"
             print("%s: %s (%d pictures, at %d px)" % (p, status, len(r["pictures"]), WIDTH))
+            for f in r["figures"]:
+                print("  figure " + f)
             for problem in r["problems"]:
                 print("  " + problem)
             failed |= status != "ok"

@@ -440,6 +440,13 @@ fn showcase_quick_gathers_everything_into_index_html() {
         "Heap bytes while inserting",
         "Layout",
         "nevacuate",
+        "Concurrent maps: gomap bench --concurrent",
+        "<figure id=\"concurrent-throughput\">",
+        "<figure id=\"concurrent-latency\">",
+        "data-series=\"syncmap\"",
+        "data-series=\"rwlock\"",
+        "syncmap / best other",
+        "readlat ×2: get latency percentiles",
     ] {
         assert!(html.contains(word), "index.html mentions {word}");
     }
@@ -452,9 +459,22 @@ fn showcase_quick_gathers_everything_into_index_html() {
         "latency.svg",
         "latency-remove.svg",
         "memory.svg",
+        "concurrent.json",
+        "concurrent-throughput.svg",
+        "concurrent-latency.svg",
     ] {
         assert!(dir.join(f).exists(), "{f} written");
     }
+    // The concurrent run's data: every implementation on every workload and thread count.
+    let conc: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("concurrent.json"))).unwrap();
+    let rows = conc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5 * 9, "5 maps x 9 cases");
+    assert!(rows.iter().all(|r| r["errors"] == 0));
+    assert_eq!(
+        (conc["prefill"].as_u64(), conc["reps"].as_u64()),
+        (Some(10_000), Some(1))
+    );
     check_html(&dir.join("layout.html"));
     check_json(&read(&dir.join("bench.json")));
     // A tidy terminal: the verdict and the path, no tables or key checksums.
@@ -462,6 +482,11 @@ fn showcase_quick_gathers_everything_into_index_html() {
     assert!(printed.lines().count() <= 12, "{printed}");
     assert!(
         printed.contains("- Throughput against hashbrown"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("- Concurrent maps (a short run")
+            && printed.contains("- Issue 9's targets in this short run"),
         "{printed}"
     );
     let said = stderr(&o);

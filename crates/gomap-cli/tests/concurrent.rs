@@ -93,3 +93,35 @@ fn bad_options_fail_with_a_clear_message() {
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn showcase_runs_the_showcase_configuration() {
+    let dir = scratch("concurrent", "showcase");
+    let json = dir.join("c.json");
+    let out = gomap(&[
+        "bench",
+        "--concurrent",
+        "--showcase",
+        "--quick",
+        "--impls",
+        "syncmap,papaya",
+        "--workloads",
+        "read",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    // The showcase's quick sizes: a hundredth of the anchor's, 0.01 s, 1 repetition.
+    assert_eq!(v["prefill"], 10_000);
+    assert_eq!(v["grow_to"], 40_000);
+    assert_eq!(v["readlat_to"], 50_000);
+    assert_eq!(
+        (v["secs"].as_f64(), v["reps"].as_u64()),
+        (Some(0.01), Some(1))
+    );
+    // read at 1 and 2 threads, 2 implementations.
+    assert_eq!(v["rows"].as_array().unwrap().len(), 4);
+    assert!(stdout(&out).contains("syncmap/best"));
+}

@@ -6,6 +6,12 @@
 //!
 //! Implementations run interleaved in one process: for each workload and thread count, every
 //! repetition runs each implementation once, the starting one rotating.
+//!
+//! The showcase runs a short configuration of it ([`ConcurrentConfig::showcase`]) and draws its
+//! results ([`ConcurrentResults`]) as throughput bars, latency percentiles, a table and verdict
+//! sentences ([`show`]).
+
+mod show;
 
 use std::hash::BuildHasher;
 use std::path::Path;
@@ -151,7 +157,7 @@ impl Hist {
     }
 }
 
-/// Percentiles of one latency histogram.
+/// Percentiles of one latency histogram, in nanoseconds.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Latency {
     n: u64,
@@ -300,7 +306,8 @@ impl CImpl {
         CImpl::RwLock,
     ];
 
-    fn name(self) -> &'static str {
+    /// Its name in results and on the command line.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             CImpl::SyncMap => "syncmap",
             CImpl::Papaya => "papaya",
@@ -344,7 +351,8 @@ impl CWorkload {
         CWorkload::ReadLat,
     ];
 
-    fn name(self) -> &'static str {
+    /// Its name in results and on the command line.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             CWorkload::Read => "read",
             CWorkload::ReadMostly => "readmostly",
@@ -373,14 +381,187 @@ impl CWorkload {
     }
 }
 
-/// The sizes of a run: the anchor's, or a hundredth of them with `--quick`.
+/// The sizes of a run: the anchor's, or a fraction of them.
 #[derive(Clone, Debug)]
-struct Sizes {
+pub(crate) struct Sizes {
+    /// Keys prefilled before read, readmostly, mixed and readlat.
     n: u64,
+    /// Keys grow inserts, from empty.
     grow_n: u64,
+    /// readlat's writer inserts keys `n..readlat_to` while the reader gets.
     readlat_to: u64,
+    /// Seconds measured per throughput run ...
     secs: f64,
+    /// ... after this many seconds of warm-up.
     warm: f64,
+}
+
+impl Sizes {
+    /// The anchor's sizes divided by `div`, with `secs` measured after `secs / 4` of warm-up.
+    fn divided(div: u64, secs: f64) -> Sizes {
+        Sizes {
+            n: ANCHOR_N / div,
+            grow_n: 4_000_000 / div,
+            readlat_to: 5_000_000 / div,
+            secs,
+            warm: secs / 4.0,
+        }
+    }
+}
+
+/// What `gomap bench --concurrent` runs: implementations, workloads, repetitions and sizes.
+#[derive(Clone, Debug)]
+pub(crate) struct ConcurrentConfig {
+    impls: Vec<CImpl>,
+    workloads: Vec<CWorkload>,
+    reps: usize,
+    sizes: Sizes,
+}
+
+impl ConcurrentConfig {
+    /// The showcase's short run: every implementation and workload, a tenth of the anchor's
+    /// sizes (prefill 100K, grow to 400K, readlat's writer to 500K), 0.2 s measured per
+    /// throughput run, 3 repetitions: about half a minute on a 2-core machine. `quick`: a
+    /// hundredth of the anchor's sizes, 0.01 s, 1 repetition (under a second, for tests).
+    pub(crate) fn showcase(quick: bool) -> ConcurrentConfig {
+        let (div, secs, reps) = if quick { (100, 0.01, 1) } else { (10, 0.2, 3) };
+        ConcurrentConfig {
+            impls: CImpl::ALL.to_vec(),
+            workloads: CWorkload::ALL.to_vec(),
+            reps,
+            sizes: Sizes::divided(div, secs),
+        }
+    }
+
+    /// Every (workload, thread count) measured, in run order.
+    fn cases(&self) -> Vec<(CWorkload, usize)> {
+        self.workloads
+            .iter()
+            .flat_map(|&w| w.threads().iter().map(move |&t| (w, t)))
+            .collect()
+    }
+
+    /// A rough wall-clock cost of the run in seconds, for the showcase's announcement: each
+    /// throughput run its warm-up and measured seconds plus the prefill, each grow and readlat
+    /// run its inserts, at ballpark figures of this machine (about 0.25 µs per prefill key with
+    /// its checking gets, 0.3 µs per timed insert).
+    pub(crate) fn estimate_secs(&self) -> f64 {
+        let s = &self.sizes;
+        let prefill = s.n as f64 * 0.25e-6;
+        let per_impl: f64 = self
+            .cases()
+            .iter()
+            .map(|&(w, _)| match w {
+                CWorkload::Grow => s.grow_n as f64 * 0.3e-6,
+                CWorkload::ReadLat => prefill + (s.readlat_to - s.n) as f64 * 0.3e-6,
+                _ => prefill + s.warm + s.secs,
+            })
+            .sum();
+        per_impl * (self.impls.len() * self.reps) as f64
+    }
+
+    /// What the run does and about how long it takes, in one line.
+    pub(crate) fn plan(&self) -> String {
+        let s = &self.sizes;
+        format!(
+            "{} maps x {} workload/thread cases, {} repetition{} of {} s after {} s warm-up; \
+             prefill {}, grow to {}: about {}",
+            self.impls.len(),
+            self.cases().len(),
+            self.reps,
+            if self.reps == 1 { "" } else { "s" },
+            s.secs,
+            s.warm,
+            crate::args::show_size(s.n as usize),
+            crate::args::show_size(s.grow_n as usize),
+            crate::args::show_duration(self.estimate_secs())
+        )
+    }
+}
+
+/// Everything a `--concurrent` run measured, with the sizes and machine it ran on.
+#[derive(Clone, Debug)]
+pub(crate) struct ConcurrentResults {
+    machine: super::MachineInfo,
+    sizes: Sizes,
+    reps: usize,
+    /// One row per workload, thread count and implementation (Go's included when merged).
+    rows: Vec<Row>,
+}
+
+impl ConcurrentResults {
+    /// The row of one implementation on one workload and thread count.
+    fn find(&self, workload: &str, threads: usize, imp: &str) -> Option<&Row> {
+        self.rows
+            .iter()
+            .find(|r| r.workload == workload && r.threads == threads && r.implementation == imp)
+    }
+
+    /// Every (workload, thread count), in the order first measured.
+    fn cases(&self) -> Vec<(String, usize)> {
+        let mut cases: Vec<(String, usize)> = Vec::new();
+        for r in &self.rows {
+            if !cases
+                .iter()
+                .any(|(w, t)| *w == r.workload && *t == r.threads)
+            {
+                cases.push((r.workload.clone(), r.threads));
+            }
+        }
+        cases
+    }
+
+    /// Every implementation, in the order first measured (SyncMap first when it ran).
+    fn implementations(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if !names.contains(&r.implementation) {
+                names.push(r.implementation.clone());
+            }
+        }
+        names
+    }
+
+    /// SyncMap's Mop/s on `workload` at `threads`, and the best of the other Rust maps there
+    /// (name, Mop/s); `None` unless both ran.
+    fn against_best(&self, workload: &str, threads: usize) -> Option<(f64, &str, f64)> {
+        let ours = self.find(workload, threads, CImpl::SyncMap.name())?.mops;
+        let best = CImpl::ALL[1..]
+            .iter()
+            .filter_map(|i| self.find(workload, threads, i.name()))
+            .max_by(|a, b| a.mops.total_cmp(&b.mops))?;
+        Some((ours, &best.implementation, best.mops))
+    }
+
+    /// The first row with wrong results, as an error message.
+    pub(crate) fn failure(&self) -> Option<String> {
+        self.rows.iter().find(|r| r.errors > 0).map(|bad| {
+            format!(
+                "{} on {} x{}: {} wrong results",
+                bad.implementation, bad.workload, bad.threads, bad.errors
+            )
+        })
+    }
+
+    /// The tables as `gomap bench --concurrent` prints them.
+    pub(crate) fn render_table(&self) -> String {
+        render(&self.rows, &self.sizes)
+    }
+
+    /// The pretty-printed JSON `--json` writes.
+    pub(crate) fn to_json(&self) -> String {
+        let report = Report {
+            machine: &self.machine,
+            secs: self.sizes.secs,
+            warm_secs: self.sizes.warm,
+            prefill: self.sizes.n,
+            grow_to: self.sizes.grow_n,
+            readlat_to: self.sizes.readlat_to,
+            reps: self.reps,
+            rows: &self.rows,
+        };
+        serde_json::to_string_pretty(&report).expect("JSON of plain data")
+    }
 }
 
 /// One measurement.
@@ -626,11 +807,13 @@ pub(crate) struct Row {
 
 #[derive(Serialize)]
 struct Report<'a> {
-    machine: super::MachineInfo,
+    machine: &'a super::MachineInfo,
     secs: f64,
     warm_secs: f64,
     prefill: u64,
     grow_to: u64,
+    readlat_to: u64,
+    reps: usize,
     rows: &'a [Row],
 }
 
@@ -666,23 +849,29 @@ pub(crate) fn bench(args: &BenchArgs) -> CliResult {
         &CWorkload::ALL,
         CWorkload::name,
     )?;
-    let reps = args.reps.unwrap_or(1);
-    if reps == 0 {
-        return Err("--reps must be at least 1".into());
-    }
-    let div = if args.quick { 100 } else { 1 };
     let secs = args.secs.unwrap_or(if args.quick { 0.05 } else { 1.0 });
     if !(secs > 0.0 && secs < 3600.0) {
         return Err(CliError::Usage(format!(
             "--secs: {secs} is not a duration in (0, 3600) seconds"
         )));
     }
-    let sizes = Sizes {
-        n: ANCHOR_N / div,
-        grow_n: 4_000_000 / div,
-        readlat_to: 5_000_000 / div,
-        secs,
-        warm: secs / 4.0,
+    if args.reps == Some(0) {
+        return Err("--reps must be at least 1".into());
+    }
+    let cfg = if args.showcase {
+        // The showcase's run, sizes and repetitions included, as `gomap bench --showcase`.
+        ConcurrentConfig {
+            impls,
+            workloads,
+            ..ConcurrentConfig::showcase(args.quick)
+        }
+    } else {
+        ConcurrentConfig {
+            impls,
+            workloads,
+            reps: args.reps.unwrap_or(1),
+            sizes: Sizes::divided(if args.quick { 100 } else { 1 }, secs),
+        }
     };
     // Read Go's results first: a bad file must not cost a whole run.
     let go_rows = match &args.go_results {
@@ -692,37 +881,25 @@ pub(crate) fn bench(args: &BenchArgs) -> CliResult {
     if let Some(path) = &args.json {
         crate::output::prepare_file(path, "--json")?;
     }
-    let rows = run(&impls, &workloads, reps, &sizes);
-    let mut all = rows;
-    all.extend(go_rows);
-    print!("{}", render(&all, &impls, &sizes));
+    let mut results = run(&cfg);
+    results.rows.extend(go_rows);
+    print!("{}", results.render_table());
     if let Some(path) = &args.json {
-        let report = Report {
-            machine: super::machine_info(),
-            secs: sizes.secs,
-            warm_secs: sizes.warm,
-            prefill: sizes.n,
-            grow_to: sizes.grow_n,
-            rows: &all,
-        };
-        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        crate::output::write_file(path, &text)?;
+        crate::output::write_file(path, &results.to_json())?;
         println!("json: {}", path.display());
     }
-    if let Some(bad) = all.iter().find(|r| r.errors > 0) {
-        return Err(CliError::Failed(format!(
-            "{} on {} x{}: {} wrong results",
-            bad.implementation, bad.workload, bad.threads, bad.errors
-        )));
+    match results.failure() {
+        Some(bad) => Err(CliError::Failed(bad)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-fn run(impls: &[CImpl], workloads: &[CWorkload], reps: usize, s: &Sizes) -> Vec<Row> {
-    let cases: Vec<(CWorkload, usize)> = workloads
-        .iter()
-        .flat_map(|&w| w.threads().iter().map(move |&t| (w, t)))
-        .collect();
+/// Runs `cfg`: for each workload and thread count, every repetition runs each implementation
+/// once, the starting one rotating; each row keeps the median Mop/s and the last repetition's
+/// latencies. A progress bar on standard error (hidden when that is not a terminal).
+pub(crate) fn run(cfg: &ConcurrentConfig) -> ConcurrentResults {
+    let (impls, reps, s) = (&cfg.impls, cfg.reps, &cfg.sizes);
+    let cases = cfg.cases();
     let bar = ProgressBar::new((cases.len() * reps * impls.len()) as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
@@ -757,13 +934,18 @@ fn run(impls: &[CImpl], workloads: &[CWorkload], reps: usize, s: &Sizes) -> Vec<
         }
     }
     bar.finish_and_clear();
-    rows
+    ConcurrentResults {
+        machine: super::machine_info(),
+        sizes: s.clone(),
+        reps,
+        rows,
+    }
 }
 
 /// The text tables: Mop/s per workload and thread count, then the latency percentiles.
-fn render(rows: &[Row], impls: &[CImpl], s: &Sizes) -> String {
+fn render(rows: &[Row], s: &Sizes) -> String {
     use std::fmt::Write;
-    let mut names: Vec<String> = impls.iter().map(|i| i.name().to_string()).collect();
+    let mut names: Vec<String> = Vec::new();
     for r in rows {
         if !names.contains(&r.implementation) {
             names.push(r.implementation.clone());

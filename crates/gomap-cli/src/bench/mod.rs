@@ -70,7 +70,8 @@ pub(crate) struct BenchArgs {
     /// Skip the heap bytes per entry measurement.
     #[arg(long)]
     no_memory: bool,
-    /// Run the short showcase configuration instead (other sizing options are ignored).
+    /// Run the short showcase configuration instead (other sizing options are ignored); with
+    /// --concurrent, the showcase's concurrent run (with --quick, its tiny one).
     #[arg(long)]
     showcase: bool,
     /// Run the concurrent-map benchmark instead (`bench::concurrent`): SyncMap, papaya, dashmap,

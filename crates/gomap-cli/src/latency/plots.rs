@@ -3,16 +3,7 @@
 use super::summary::Columns;
 use super::{LatencyReport, MapKind, MapResult, OpResult};
 use crate::report::svg::{stack, Attrs, Axis, Plot};
-use crate::report::{fmt_bytes, fmt_count, fmt_ns};
-
-/// `colour` (`#rrggbb`) mixed with white: `keep` of the colour, the rest white.
-fn tint(colour: &str, keep: f64) -> String {
-    let channel = |i: usize| {
-        let v = u8::from_str_radix(colour.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
-        (f64::from(v) * keep + 255.0 * (1.0 - keep)).round() as u8
-    };
-    format!("#{:02x}{:02x}{:02x}", channel(1), channel(3), channel(5))
-}
+use crate::report::{fmt_bytes, fmt_count, fmt_ns, tint};
 
 impl LatencyReport {
     /// Whether std's heap curve lies on hashbrown's (within 2% at every sample, both ways), so
@@ -246,17 +237,5 @@ impl LatencyReport {
             plots.push(p);
         }
         stack(&plots)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tints_mix_with_white() {
-        assert_eq!(tint("#000000", 0.5), "#808080");
-        assert_eq!(tint("#0072b2", 1.0), "#0072b2");
-        assert_eq!(tint("#0072b2", 0.0), "#ffffff");
     }
 }

@@ -204,9 +204,20 @@ impl Page {
 
     /// An inline SVG picture with a caption. The SVG must come from [`super::svg`].
     pub(crate) fn figure(&mut self, svg: &str, caption: &str) -> &mut Page {
+        self.figure_with(None, svg, caption)
+    }
+
+    /// [`Page::figure`] with an `id` on the `<figure>`, for links and for checks that look the
+    /// picture up (scripts/report_check.py).
+    pub(crate) fn figure_id(&mut self, id: &str, svg: &str, caption: &str) -> &mut Page {
+        self.figure_with(Some(id), svg, caption)
+    }
+
+    fn figure_with(&mut self, id: Option<&str>, svg: &str, caption: &str) -> &mut Page {
+        let id = id.map_or(String::new(), |id| format!(" id=\"{}\"", escape(id)));
         let _ = writeln!(
             self.body,
-            "<figure><div class=\"svgbox\">\n{}</div><figcaption>{}</figcaption></figure>",
+            "<figure{id}><div class=\"svgbox\">\n{}</div><figcaption>{}</figcaption></figure>",
             svg.trim_end(),
             escape(caption)
         );
@@ -234,13 +245,17 @@ mod tests {
         let mut t = Table::new(&["a", "b"]);
         t.row(vec![Cell::text("x<y"), Cell::num("1.5").tone(Tone::Good)]);
         let mut p = Page::new("T & U");
-        p.p("1 < 2").table(&t).figure("<svg></svg>", "cap");
+        p.p("1 < 2")
+            .table(&t)
+            .figure("<svg></svg>", "cap")
+            .figure_id("a\"b", "<svg></svg>", "cap");
         let html = p.finish();
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains("<title>T &amp; U</title>"));
         assert!(html.contains("<td>x&lt;y</td>"));
         assert!(html.contains("<td class=\"n good\">1.5</td>"));
         assert!(html.contains("<svg></svg>"));
+        assert!(html.contains("<figure id=\"a&quot;b\">"));
         assert!(html.trim_end().ends_with("</html>"));
     }
 }

@@ -55,6 +55,15 @@ pub(crate) fn num(v: f64) -> String {
     }
 }
 
+/// `colour` (`#rrggbb`) mixed with white: `keep` of the colour, the rest white.
+pub(crate) fn tint(colour: &str, keep: f64) -> String {
+    let channel = |i: usize| {
+        let v = u8::from_str_radix(colour.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+        (f64::from(v) * keep + 255.0 * (1.0 - keep)).round() as u8
+    };
+    format!("#{:02x}{:02x}{:02x}", channel(1), channel(3), channel(5))
+}
+
 /// A duration in nanoseconds in the unit that suits it: `850 ns`, `12.5 µs`, `3.2 ms`, `1.05 s`.
 pub(crate) fn fmt_ns(ns: f64) -> String {
     let (v, unit) = if ns < 1e3 {
@@ -128,6 +137,13 @@ mod tests {
         assert_eq!(fmt_count(2_000_000.0), "2M");
         assert_eq!(fmt_count(1_500.0), "1.5k");
         assert_eq!(fmt_bytes(64.0 * 1024.0 * 1024.0), "64 MiB");
+    }
+
+    #[test]
+    fn tints_mix_with_white() {
+        assert_eq!(tint("#000000", 0.5), "#808080");
+        assert_eq!(tint("#0072b2", 1.0), "#0072b2");
+        assert_eq!(tint("#0072b2", 0.0), "#ffffff");
     }
 
     #[test]

@@ -273,6 +273,8 @@ pub(crate) struct Axis {
     unit: f64,
     /// The smallest step between linear ticks (1 for counts: no fractional ticks).
     min_step: f64,
+    /// A category axis's names, one per whole number from 0 (empty on a numeric axis).
+    categories: Vec<String>,
 }
 
 impl Axis {
@@ -287,6 +289,37 @@ impl Axis {
             format,
             unit: 1.0,
             min_step: 0.0,
+            categories: Vec::new(),
+        }
+    }
+
+    /// A category axis: `names[i]` centred at `i`, the axis spanning `-0.5 ..= len - 0.5`, grid
+    /// lines between categories. Bars of a [`Plot::bar_groups`] sit on it.
+    pub(crate) fn categories<S: AsRef<str>>(names: &[S], label: &str) -> Axis {
+        let mut axis = Axis::linear(-0.5, names.len().max(1) as f64 - 0.5, label, super::short);
+        axis.categories = names.iter().map(|n| n.as_ref().to_string()).collect();
+        axis
+    }
+
+    /// The text of the tick at `v`: its category's name, or the formatted number.
+    pub(crate) fn tick_label(&self, v: f64) -> String {
+        if self.categories.is_empty() {
+            return (self.format)(v);
+        }
+        let i = v.round();
+        if i >= 0.0 && (i as usize) < self.categories.len() {
+            self.categories[i as usize].clone()
+        } else {
+            String::new()
+        }
+    }
+
+    /// Where grid lines go: at the ticks, or between categories on a category axis.
+    fn grid(&self) -> Vec<f64> {
+        if self.categories.is_empty() {
+            self.ticks()
+        } else {
+            (1..self.categories.len()).map(|i| i as f64 - 0.5).collect()
         }
     }
 
@@ -319,6 +352,7 @@ impl Axis {
             format,
             unit: 1.0,
             min_step: 0.0,
+            categories: Vec::new(),
         }
     }
 
@@ -342,8 +376,12 @@ impl Axis {
     }
 
     /// Tick values: "nice" steps (1, 2, 5 x 10^k) on a linear axis, decades on a log axis (with
-    /// 2 and 5 in between when the axis spans fewer than three decades).
+    /// 2 and 5 in between when the axis spans fewer than three decades), each category's centre
+    /// on a category axis.
     pub(crate) fn ticks(&self) -> Vec<f64> {
+        if !self.categories.is_empty() {
+            return (0..self.categories.len()).map(|i| i as f64).collect();
+        }
         match self.scale {
             Scale::Linear => {
                 let raw = (self.max - self.min) / 6.0 / self.unit;
@@ -390,7 +428,7 @@ enum Mark {
         attrs: Attrs,
     },
     Bars {
-        bars: Vec<(f64, f64, String)>,
+        bars: Vec<Bar>,
         width: f64,
     },
     HLine {
@@ -404,6 +442,55 @@ enum Mark {
         label: String,
     },
 }
+
+/// One bar of a bar mark, in data coordinates.
+#[derive(Clone, Debug)]
+struct Bar {
+    /// The bar's centre on the x axis.
+    x: f64,
+    /// Its top on the y axis (bars at or below zero are not drawn).
+    height: f64,
+    colour: String,
+    /// The tooltip; `None` for "x: height" in the axes' formats.
+    title: Option<String>,
+    /// Text drawn just above the bar (empty for none), bold if `bold`.
+    label: String,
+    bold: bool,
+    /// Attributes added to the bar's `<rect>` (a highlight stroke, a `data-series` name).
+    attrs: Attrs,
+}
+
+/// One series of grouped bars ([`Plot::bar_groups`]): a value per category of the x axis,
+/// drawn side by side with the other series' bars of the same category.
+#[derive(Clone, Debug)]
+pub(crate) struct BarSeries {
+    /// The series' name: legend, tooltips and the bars' `data-series` attribute.
+    pub(crate) name: String,
+    /// Fill colour.
+    pub(crate) colour: String,
+    /// One value per category (`None`: no bar there).
+    pub(crate) values: Vec<Option<f64>>,
+    /// Text above each bar (missing or empty entries: none).
+    pub(crate) labels: Vec<String>,
+    /// Drawn with a dark outline and bold labels, to stand out from the others.
+    pub(crate) highlight: bool,
+}
+
+impl BarSeries {
+    /// A series without labels or highlight.
+    pub(crate) fn new(name: &str, colour: &str, values: Vec<Option<f64>>) -> BarSeries {
+        BarSeries {
+            name: name.into(),
+            colour: colour.into(),
+            values,
+            labels: Vec::new(),
+            highlight: false,
+        }
+    }
+}
+
+/// The share of a category's width that its group of bars fills.
+const GROUP_FILL: f64 = 0.82;
 
 /// A plot: title, two axes, marks and a legend, drawn at a fixed pixel size.
 #[derive(Clone, Debug)]
@@ -459,6 +546,55 @@ impl Plot {
 
     /// Vertical bars `(x centre, height, colour)`, `width` wide in x data units.
     pub(crate) fn bars(&mut self, bars: Vec<(f64, f64, String)>, width: f64) -> &mut Plot {
+        let bars = bars
+            .into_iter()
+            .map(|(x, height, colour)| Bar {
+                x,
+                height,
+                colour,
+                title: None,
+                label: String::new(),
+                bold: false,
+                attrs: Attrs::new(),
+            })
+            .collect();
+        self.marks.push(Mark::Bars { bars, width });
+        self
+    }
+
+    /// Grouped bars on a category x axis ([`Axis::categories`]): in each category, one bar per
+    /// series side by side, in series order, together filling most of the category's width;
+    /// each series gets a legend entry. Tooltips name the category, the series and the value in
+    /// the y axis's format; every bar's `<rect>` carries `data-series="NAME"`.
+    pub(crate) fn bar_groups(&mut self, series: &[BarSeries]) -> &mut Plot {
+        let k = series.len().max(1) as f64;
+        let width = GROUP_FILL / k;
+        let mut bars = Vec::new();
+        for (j, s) in series.iter().enumerate() {
+            let offset = -GROUP_FILL / 2.0 + (j as f64 + 0.5) * width;
+            for (i, v) in s.values.iter().enumerate() {
+                let Some(v) = *v else { continue };
+                let mut attrs = Attrs::new().attr("data-series", &s.name);
+                if s.highlight {
+                    attrs = attrs.stroke("#222222", 1.5);
+                }
+                bars.push(Bar {
+                    x: i as f64 + offset,
+                    height: v,
+                    colour: s.colour.clone(),
+                    title: Some(format!(
+                        "{}, {}: {}",
+                        self.x.tick_label(i as f64),
+                        s.name,
+                        (self.y.format)(v)
+                    )),
+                    label: s.labels.get(i).cloned().unwrap_or_default(),
+                    bold: s.highlight,
+                    attrs,
+                });
+            }
+            self.legend.push((s.name.clone(), s.colour.clone()));
+        }
         self.marks.push(Mark::Bars { bars, width });
         self
     }
@@ -532,9 +668,12 @@ impl Plot {
         // Grid and ticks.
         let grid = Attrs::new().stroke("#e3e3e3", 1.0);
         let tick_text = Attrs::new().size(10.5).fill("#333333");
+        for g in self.x.grid() {
+            let x = px(g);
+            svg.line(x, top, x, bottom, &grid);
+        }
         for t in self.x.ticks() {
             let x = px(t);
-            svg.line(x, top, x, bottom, &grid);
             svg.line(
                 x,
                 bottom,
@@ -545,18 +684,21 @@ impl Plot {
             svg.text(
                 x,
                 bottom + 16.0,
-                &(self.x.format)(t),
+                &self.x.tick_label(t),
                 &tick_text.clone().anchor(Anchor::Middle),
             );
         }
+        for g in self.y.grid() {
+            let y = py(g);
+            svg.line(left, y, right, y, &grid);
+        }
         for t in self.y.ticks() {
             let y = py(t);
-            svg.line(left, y, right, y, &grid);
             svg.line(left - 4.0, y, left, y, &Attrs::new().stroke("#333333", 1.0));
             svg.text(
                 left - 7.0,
                 y + 3.5,
-                &(self.y.format)(t),
+                &self.y.tick_label(t),
                 &tick_text.clone().anchor(Anchor::End),
             );
         }
@@ -587,23 +729,40 @@ impl Plot {
                     svg.polyline(&pts, attrs);
                 }
                 Mark::Bars { bars, width } => {
-                    for (x, h, colour) in bars {
-                        if *h <= 0.0 {
+                    for b in bars {
+                        if b.height <= 0.0 {
                             continue;
                         }
-                        let xa = px(x - width / 2.0);
-                        let xb = px(x + width / 2.0);
+                        let xa = px(b.x - width / 2.0);
+                        let xb = px(b.x + width / 2.0);
                         // At least 2 px, so that a count of 1 on a log axis still shows.
-                        let yt = py(*h).min(bottom - 2.0);
+                        let yt = py(b.height).min(bottom - 2.0);
                         let w = (xb - xa - 0.6).max(0.8);
+                        let title = b.title.clone().unwrap_or_else(|| {
+                            format!("{}: {}", self.x.tick_label(b.x), (self.y.format)(b.height))
+                        });
                         svg.rect_titled(
                             xa + 0.3,
                             yt,
                             w,
                             bottom - yt,
-                            &Attrs::new().fill(colour),
-                            &format!("{}: {}", (self.x.format)(*x), (self.y.format)(*h)),
+                            &b.attrs.clone().fill(&b.colour),
+                            &title,
                         );
+                        if !b.label.is_empty() {
+                            // A white halo keeps the label legible over a neighbour's bar.
+                            let attrs = Attrs::new()
+                                .size(9.5)
+                                .anchor(Anchor::Middle)
+                                .stroke("#ffffff", 3.0)
+                                .attr("paint-order", "stroke");
+                            svg.text(
+                                (xa + xb) / 2.0,
+                                (yt - 3.0).max(top + 9.0),
+                                &b.label,
+                                &if b.bold { attrs.bold() } else { attrs },
+                            );
+                        }
                     }
                 }
                 Mark::HLine { y, colour, label } => {
@@ -705,6 +864,70 @@ mod tests {
     fn integer_axes_have_whole_ticks() {
         let a = Axis::linear(0.3, 2.7, "n", crate::report::short).integers();
         assert_eq!(a.ticks(), vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn category_axes_label_their_ticks_and_grid_between() {
+        let a = Axis::categories(&["read ×1", "a<b", "grow"], "case");
+        assert_eq!(a.ticks(), vec![0.0, 1.0, 2.0]);
+        assert_eq!(a.grid(), vec![0.5, 1.5]);
+        assert_eq!(a.tick_label(1.0), "a<b");
+        assert_eq!(a.tick_label(7.0), "");
+        assert_eq!((a.frac(-0.5), a.frac(2.5)), (0.0, 1.0));
+        // Numeric axes keep their format and grid at their ticks.
+        let n = Axis::linear(0.0, 10.0, "x", crate::report::short);
+        assert_eq!(
+            (n.tick_label(2.5), n.grid()),
+            ("2.5".to_string(), n.ticks())
+        );
+    }
+
+    #[test]
+    fn bar_groups_draw_a_bar_per_value_side_by_side() {
+        let mut p = Plot::new(
+            "groups",
+            600.0,
+            300.0,
+            Axis::categories(&["p50", "max"], ""),
+            Axis::log(10.0, 1e6, "ns", crate::report::fmt_ns),
+        );
+        let mut ours = BarSeries::new("ours", "#d55e00", vec![Some(100.0), Some(5e5)]);
+        ours.labels = vec!["1.5×".into()];
+        ours.highlight = true;
+        let theirs = BarSeries::new("x&\"y", "#0072b2", vec![None, Some(2e5)]);
+        p.bar_groups(&[ours, theirs]);
+        let s = p.render();
+        assert_eq!(s.matches("data-series=\"ours\"").count(), 2);
+        // The missing value has no bar; the name is escaped in attribute, tooltip and legend.
+        assert_eq!(s.matches("data-series=\"x&amp;&quot;y\"").count(), 1);
+        assert!(s.contains("<title>max, x&amp;&quot;y: 200 µs</title>"));
+        assert!(s.contains(">x&amp;&quot;y</text>"));
+        // Only the highlighted series is outlined, and its one label is bold.
+        assert_eq!(s.matches("stroke=\"#222222\"").count(), 2);
+        assert!(s.contains("paint-order=\"stroke\" font-weight=\"bold\">1.5×</text>"));
+        // Log ticks by decade, 10 ns to 1 ms; category names under the axis.
+        for t in [
+            ">10 ns<",
+            ">100 ns<",
+            ">1 µs<",
+            ">10 µs<",
+            ">100 µs<",
+            ">1 ms<",
+            ">p50<",
+        ] {
+            assert!(s.contains(t), "{t}");
+        }
+        // Side by side: each series' bar of a category is half the group wide, ours on the left.
+        let xs: Vec<f64> = s
+            .lines()
+            .filter(|l| l.contains("data-series"))
+            .map(|l| {
+                let x = l.split("x=\"").nth(1).unwrap();
+                x[..x.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert_eq!(xs.len(), 3);
+        assert!(xs[0] < xs[1] && xs[2] > xs[1], "{xs:?}");
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The showcase: what `gomap` with no arguments (`cargo run --release`) does.
 //!
 //! It runs a short `bench` (gomap against hashbrown, std and std with foldhash), a short
-//! `latency` run (every single insert, remove and lookup timed while the maps grow to 2M and
-//! shrink back) and an `inspect` picture of a small map caught mid-growth, then gathers them into
-//! one self-contained page, `gomap-report/index.html`, with the bench table (ratios highlighted),
-//! the latency tables and plots, the memory plot and the layout picture. It takes a couple of
-//! minutes on a 2-core machine. `gomap showcase --quick` does the same with tiny sizes in a few
-//! seconds (for tests).
+//! `bench --concurrent` (SyncMap against papaya, dashmap, scc and `RwLock<hashbrown>`, at a tenth
+//! of the Go sync.Map anchor's sizes: [`ConcurrentConfig::showcase`]), a short `latency` run
+//! (every single insert, remove and lookup timed while the maps grow to 2M and shrink back) and
+//! an `inspect` picture of a small map caught mid-growth, then gathers them into one
+//! self-contained page, `gomap-report/index.html`, with the bench table (ratios highlighted),
+//! the concurrent throughput and latency-percentile plots, the latency tables and plots, the
+//! memory plot and the layout picture. It takes a couple of minutes on a 2-core machine.
+//! `gomap showcase --quick` does the same with tiny sizes in a few seconds (for tests).
 
 mod verdict;
 
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::args::{self, CliError, CliResult};
+use crate::bench::concurrent::{self, ConcurrentConfig, ConcurrentResults};
 use crate::bench::{self, BenchConfig, BenchResults};
 use crate::inspect::{self, HasherKind, InspectArgs, KeyKind};
 use crate::latency::{self, LatencyReport, MapKind};
@@ -84,17 +87,20 @@ pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
     } else {
         LATENCY_N
     };
+    let ccfg = ConcurrentConfig::showcase(args.quick);
     let maps = [MapKind::Gomap, MapKind::Hashbrown, MapKind::Std];
-    let (bench_secs, latency_secs) = (
+    let (bench_secs, conc_secs, latency_secs) = (
         cfg.estimate_secs(),
+        ccfg.estimate_secs(),
         latency::estimate_secs(n, maps.len(), true),
     );
     eprintln!(
-        "gomap showcase: a short bench, a latency run and a layout picture, written to {}: about {}",
+        "gomap showcase: a short bench, a concurrent bench, a latency run and a layout picture, \
+         written to {}: about {}",
         out.join("index.html").display(),
-        args::show_duration(bench_secs + latency_secs)
+        args::show_duration(bench_secs + conc_secs + latency_secs)
     );
-    let stage = |i: usize, what: &str| eprintln!("[{i}/3] {what}");
+    let stage = |i: usize, what: &str| eprintln!("[{i}/4] {what}");
 
     stage(1, &format!("bench: {}", cfg.plan()));
     let bench = bench::run(&cfg);
@@ -103,8 +109,20 @@ pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
         Err(e) => eprintln!("error: bench failed: {e}"),
     }
 
+    stage(2, &format!("bench --concurrent: {}", ccfg.plan()));
+    let conc = concurrent::run(&ccfg);
+    output::write_file(&out.join("concurrent.json"), &conc.to_json())?;
+    output::write_file(
+        &out.join("concurrent-throughput.svg"),
+        &conc.throughput_svg(),
+    )?;
+    output::write_file(&out.join("concurrent-latency.svg"), &conc.latency_svg())?;
+    if let Some(e) = conc.failure() {
+        eprintln!("error: bench --concurrent failed: {e}");
+    }
+
     stage(
-        2,
+        3,
         &format!(
             "latency: every operation timed, maps grown to {} entries and emptied: about {}",
             args::show_size(n),
@@ -115,13 +133,13 @@ pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
     lat.measure_peak_rss();
     lat.write_files(out)?;
 
-    stage(3, "inspect: a small map caught mid-growth");
+    stage(4, "inspect: a small map caught mid-growth");
     let layout = layout_args(out);
     let ins = inspect::inspect(&layout)?;
     output::write_file(&layout.out, &ins.html)?;
 
     let index = out.join("index.html");
-    output::write_file(&index, &index_page(bench.as_ref(), &lat, &ins, args))?;
+    output::write_file(&index, &index_page(bench.as_ref(), &conc, &lat, &ins, args))?;
     eprintln!(
         "gomap showcase: done in {:.0} s",
         started.elapsed().as_secs_f64()
@@ -131,11 +149,15 @@ pub(crate) fn run(args: &ShowcaseArgs) -> CliResult {
     if let Some(c) = verdict::caveat(bench.as_ref().ok(), args.quick) {
         println!("! {c}");
     }
-    for line in verdict::sentences(bench.as_ref().ok(), &lat) {
+    for line in verdict::sentences(bench.as_ref().ok(), Some(&conc), &lat) {
         println!("- {line}");
     }
     println!("wrote {}", shown.display());
-    bench.map(drop).map_err(CliError::from)
+    bench.map(drop).map_err(CliError::from)?;
+    match conc.failure() {
+        Some(e) => Err(CliError::Failed(format!("bench --concurrent: {e}"))),
+        None => Ok(()),
+    }
 }
 
 /// A median time per operation, short.
@@ -268,8 +290,55 @@ fn latency_findings(lat: &LatencyReport) -> Vec<String> {
     out
 }
 
+/// The concurrent section: what was measured, the two plots and the table.
+fn concurrent_section(p: &mut Page, c: &ConcurrentResults) {
+    p.raw("<h2 id=\"concurrent\">Concurrent maps: gomap bench --concurrent</h2>");
+    p.p(
+        "gomap::sync::SyncMap (Go's sync.Map design: reads of published keys take no lock) \
+         against papaya, dashmap, scc and RwLock<hashbrown>, on the workloads of the Go sync.Map \
+         anchor: read (gets only), readmostly (1% inserts, 1% removes), mixed (10% each), grow \
+         (inserts into an empty map) and readlat (one thread reads while another inserts). \
+         Implementations interleaved in one process.",
+    );
+    if let Some(e) = c.failure() {
+        p.p(&format!("Wrong results: {e}. These numbers do not count."));
+    }
+    p.figure_id(
+        "concurrent-throughput",
+        &c.throughput_svg(),
+        &format!(
+            "Throughput in Mop/s, summed over the threads (readlat: the reader's gets while the \
+             writer inserts), per workload and thread count; one bar per implementation, SyncMap \
+             outlined and labelled with its Mop/s over the best of the other Rust maps. {}. {}",
+            c.measured(),
+            c.machine_caveat()
+        ),
+    );
+    p.table(&c.html_table());
+    let lat = c.latency_svg();
+    if !lat.is_empty() {
+        p.figure_id(
+            "concurrent-latency",
+            &lat,
+            &format!(
+                "Latency percentiles of single operations, log scale: p50, p99, p99.9, p99.99 and \
+                 the worst, per implementation, for grow's inserts (at each thread count) and \
+                 readlat's gets and inserts; each operation timed alone with Instant (the clock's \
+                 own cost included), histogram buckets within 1/128. The red line is issue \
+                 9's 1 ms target. {}. {}",
+                c.measured(),
+                c.machine_caveat()
+            ),
+        );
+    }
+    p.raw("<details><summary>The tables as gomap bench --concurrent prints them</summary>");
+    p.pre(&c.render_table());
+    p.raw("</details>");
+}
+
 fn index_page(
     bench: Result<&BenchResults, &String>,
+    conc: &ConcurrentResults,
     lat: &LatencyReport,
     ins: &inspect::Inspection,
     args: &ShowcaseArgs,
@@ -282,10 +351,11 @@ fn index_page(
          time by later writes, so no insert pays for a whole rehash. This page shows what that \
          buys and costs against hashbrown and std.",
     );
-    p.raw(&verdict::html(bench.ok(), lat, args.quick));
+    p.raw(&verdict::html(bench.ok(), Some(conc), lat, args.quick));
     let mut toc = String::from("<p>");
     for (id, name) in [
         ("bench", "Throughput"),
+        ("concurrent", "Concurrent maps"),
         ("latency", "Latency of single operations"),
         ("memory", "Memory"),
         ("layout", "Layout"),
@@ -323,6 +393,8 @@ fn index_page(
             p.p(&format!("The benchmark failed: {e}"));
         }
     }
+
+    concurrent_section(&mut p, conc);
 
     p.raw("<h2 id=\"latency\">Latency of single operations: gomap latency</h2>");
     p.small(&format!(
@@ -392,6 +464,10 @@ fn index_page(
          their old chain to be evacuated. More in layout.html.",
     );
     p.pre(&ins.stats.to_string());
-    p.small("Files in this directory: index.html, layout.html, bench.json, latency.json, latency.svg, latency-remove.svg, latency-lookup.svg, memory.svg.");
+    p.small(
+        "Files in this directory: index.html, layout.html, bench.json, concurrent.json, \
+         concurrent-throughput.svg, concurrent-latency.svg, latency.json, latency.svg, \
+         latency-remove.svg, latency-lookup.svg, memory.svg.",
+    );
     p.finish()
 }
