@@ -89,7 +89,9 @@ impl Bump {
     /// Uninitialised memory for one node of `size` bytes aligned to `align` (the same for every
     /// call on this arena). O(1): a pop, a bump, or a new chunk (a zeroed mapping).
     pub(crate) fn alloc(&mut self, arena: &Arena, size: usize, align: usize) -> *mut u8 {
-        if self.free.is_null() {
+        // A load first: the swap is a locked instruction, and the shared list is empty in a
+        // growing map (every insert would pay it for nothing).
+        if self.free.is_null() && !arena.free.load(Ordering::Relaxed).is_null() {
             self.free = arena.free.swap(ptr::null_mut(), Ordering::Acquire);
         }
         if !self.free.is_null() {
