@@ -21,7 +21,7 @@ use std::sync::atomic::Ordering;
 use std::sync::PoisonError;
 
 /// The first chunk's node count; each next chunk doubles it, up to [`MAX_CHUNK_BYTES`].
-const FIRST_CHUNK: usize = 32;
+const FIRST_CHUNK: u32 = 32;
 const MAX_CHUNK_BYTES: usize = 2 << 20;
 
 /// A free node slot: its first word links to the next free one.
@@ -72,8 +72,9 @@ impl Arena {
 pub(crate) struct Bump {
     free: *mut Free,
     next: *mut u8,
-    left: usize,
-    chunk_nodes: usize,
+    /// `u32`s: the bump shares one cache line with the shard's mutex (see `shard::Hot`).
+    left: u32,
+    chunk_nodes: u32,
 }
 
 impl Bump {
@@ -103,12 +104,13 @@ impl Bump {
         }
         let stride = size.next_multiple_of(align);
         if self.left == 0 {
-            let nodes = self.chunk_nodes;
+            let nodes = self.chunk_nodes as usize;
             let mem = ZeroMem::new(nodes * stride, align.max(64));
             self.next = mem.ptr().as_ptr();
-            self.left = nodes;
+            // At most 2 MiB / stride nodes: a `u32`.
+            self.left = nodes as u32;
             if nodes * stride * 2 <= MAX_CHUNK_BYTES {
-                self.chunk_nodes = nodes * 2;
+                self.chunk_nodes *= 2;
             }
             arena
                 .chunks
