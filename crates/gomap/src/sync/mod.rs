@@ -103,7 +103,14 @@
 //! about 2x slower than theirs at one thread. The node hop is Go's design (the entry that
 //! readers and writers share); removing it would take the key and value cells in the table's
 //! slots, moved into the next table by the migration behind a forwarding mark that writers
-//! follow. That is not built.
+//! follow. That is not built. Tried on the read path and dropped, each measured with a loop of
+//! `get_with` under a held guard at 1M keys against gomap's `HashMap::get` in the same process:
+//! probing groups of four slots aligned to a line (97 -> 155 ns: coarser home positions
+//! cluster more), a branch-free four-slot window at the home slot (82 -> 116 ns), transparent
+//! huge pages for tables and nodes (78 -> 75 ns, not worth a huge-page fault's stall under a
+//! lock). Not explained yet: a synthetic two-level pointer chase over arrays of the same sizes
+//! (32 MB of slots, 32 MB of nodes, a locked instruction per lookup) costs about 33 ns, and a
+//! hit costs 17 ns at 10K keys, where everything is in cache (gomap's `get`: 6 ns).
 //! Because deferred drops may run on another thread and later, keys and values must be
 //! `Send + 'static`.
 //!
