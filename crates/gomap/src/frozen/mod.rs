@@ -116,6 +116,40 @@
 //! Version 1 files (XXH3 for every key, tags moved out of 0..=4) are refused with
 //! [`Error::Version`]: rebuild them from their source.
 //!
+//! # Lookup cost at 10M entries, and why hits trail odht's (measured)
+//! At 10M `u64 -> u64`, `gomap bench --frozen` measures hits at about 1.4x odht's and misses
+//! level with them. `cargo run --release -p gomap-cli --example frozen_probe` takes the
+//! difference apart (one process, interleaved, 1M shuffled present keys; figures from one run
+//! in `docs/PERFORMANCE.md`'s frozen section):
+//! - **The loop is window-bound.** Each lookup waits on two dependent cache misses, so what
+//!   sets its cost is how many lookups the core keeps in flight, its reorder window divided by
+//!   the instructions of a lookup: eight independent ALU instructions added to odht's loop
+//!   cost it 8 ns (31 -> 39 ns), about 1 ns per instruction. gomap's hit path is 33
+//!   instructions as compiled in the bench loop, odht's 28; three of the five are the hash.
+//! - **The hash.** odht's FxHash of an 8-byte key is one 32-bit multiply; the folded 64x64->128
+//!   multiply of [the hash](#the-hash) is about three more instructions; odht with it in place
+//!   of FxHash: +2 ns. It stays: FxHash's 32-bit result is the low half of `key * K`,
+//!   which depends on the key's low 32 bits only (keys that differ above bit 31 all collide),
+//!   and a file format for any keys cannot take that.
+//! - **The first miss's working set.** The L3 available here is about 16-20 MB (dependent-load
+//!   latency: 44 ns at 8 MB, 74 ns at 16 MB, 135 ns at 24 MB, 183 ns at 64 MB). odht's first
+//!   load is into its control bytes, one per slot: 16.8 MB at 10M, mostly cache-resident. Ours
+//!   is into the bucket records, 16 bytes per 2.4 entries at 10M (`B` rounds 10M / 4 up to
+//!   2^22 heads): 67 MB, so it goes to DRAM. odht at a 40% load factor (33.6 MB of control
+//!   bytes, and twice the entries, so part of it is its second miss): +7 ns. Halving our
+//!   records (at most 8 entries per head bucket, 33 MB) changed nothing: still past the L3,
+//!   and more overflow.
+//!
+//! Together (the hash +2 ns, our two other extra instructions about +2, the index about +7)
+//! these account for the measured gap (+12 ns). Closing it needs an index of about 1.6 bytes
+//! per entry, which 16-byte records of 8 slots cannot give (they would need 10 entries per
+//! bucket): a record with more slots and a non-power-of-two bucket count. A first, untuned
+//! prototype of that (11 tags, a count byte and `first` in 16 bytes; the bucket by a 128-bit `mulhi`;
+//! a full bucket spilling into the next; a 19 MB index at 10M) measured hits at 1.1x odht's
+//! and misses at 1.2-1.5x: the smaller index is paid back in instructions (the range
+//! reduction, the spill test) and in spills, so the format stays as it is. Transparent huge
+//! pages speed both tables up alike (they are not the difference).
+//!
 //! # Building
 //! [`FrozenMap::build`] (to an [`AlignedBytes`]), [`FrozenMap::write`] (to any `Write`), and
 //! [`HashMap::freeze`](crate::HashMap::freeze). The input is taken in one pass; a key given
