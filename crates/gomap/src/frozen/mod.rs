@@ -118,7 +118,8 @@
 //!
 //! # Lookup cost at 10M entries, and why hits trail odht's (measured)
 //! At 10M `u64 -> u64`, `gomap bench --frozen` measures hits at about 1.4x odht's and misses
-//! level with them. `cargo run --release -p gomap-cli --example frozen_probe` takes the
+//! at 1.0-1.3x (run to run; a miss is the first of a hit's two misses, so the index below is
+//! its whole story). `cargo run --release -p gomap-cli --example frozen_probe` takes the
 //! difference apart (one process, interleaved, 1M shuffled present keys; figures from one run
 //! in `docs/PERFORMANCE.md`'s frozen section):
 //! - **The loop is window-bound.** Each lookup waits on two dependent cache misses, so what
