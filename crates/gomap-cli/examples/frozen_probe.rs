@@ -11,7 +11,7 @@
 //! Variants, each timing 1M shuffled present `u64` keys (the keys of `gomap bench`), median of
 //! REPS interleaved passes: gomap::frozen and odht as `gomap bench --frozen` holds them (heap,
 //! 4 KiB pages), the same bytes copied to transparent huge pages, and three odht controls on
-//! huge pages: gomap::frozen's folded-multiply hash instead of FxHash, eight extra ALU
+//! huge pages: format v2's folded-multiply hash instead of FxHash, eight extra ALU
 //! instructions per lookup, and a 40% load factor (control bytes past the L3).
 
 use std::alloc::Layout;
@@ -28,7 +28,7 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// gomap::frozen's hash of an 8-byte key (format v2), truncated as odht wants it.
+/// gomap::frozen format v2's hash of an 8-byte key (the folded multiply), truncated as odht wants it.
 #[derive(PartialEq, Eq)]
 struct Fold8;
 impl odht::HashFn for Fold8 {
