@@ -152,11 +152,12 @@
 //! the measured gap (+12 ns in version 2). Closing the rest needs an index of about 1.6 bytes
 //! per entry, which 16-byte records of 8 slots cannot give (they would need 10 entries per
 //! bucket): a record with more slots and a non-power-of-two bucket count. A first, untuned
-//! prototype of that (11 tags, a count byte and `first` in 16 bytes; the bucket by a 128-bit
-//! `mulhi`; a full bucket spilling into the next; a 19 MB index at 10M) measured hits at 1.1x
-//! odht's and misses at 1.2-1.5x: the smaller index is paid back in instructions (the range
-//! reduction, the spill test) and in spills, so the layout stays as it is. Transparent huge
-//! pages speed both tables up alike (they are not the difference).
+//! prototype of that (`gomap-cli`'s `frozen_wide_bucket_prototype` example: 11 tags, a count
+//! byte and `first` in 16 bytes; the bucket by a 128-bit `mulhi`; a full bucket spilling into
+//! the next; a 19 MB index at 10M) measured hits at 1.1x odht's and misses at 1.2-1.5x: the
+//! smaller index is paid back in instructions (the range reduction, the spill test) and in
+//! spills, so the layout stays as it is. Transparent huge pages speed both tables up alike
+//! (they are not the difference).
 //!
 //! # Building
 //! [`FrozenMap::build`] (to an [`AlignedBytes`]), [`FrozenMap::write`] (to any `Write`), and
