@@ -70,7 +70,8 @@
 //! the multiply is 3 (a move, the xor with the seed, the multiply) plus the tag's shift. Both
 //! halves are middle bits of the product, which every bit of the key reaches (bit `i` of `x`
 //! moves bits `i..` of `p`; the high half takes the carries of all of them), so keys that
-//! differ in any bits spread over chains and tags alike; strings and other sizes keep XXH3.
+//! differ in any bits reach chains and tags alike (with the resonances below); strings and
+//! other sizes keep XXH3.
 //! Version 2 (hash id 2) xored the two halves into one hash first, as foldhash does: two more
 //! instructions on every lookup, measured at 2-11% of a hit (`docs/PERFORMANCE.md`). Ids other
 //! than 3 are refused.
@@ -132,9 +133,9 @@
 //! source. (Version 3 changed only the hash of 8-byte keys; the layout is version 2's.)
 //!
 //! # Lookup cost at 10M entries, and why hits trail odht's (measured)
-//! At 10M `u64 -> u64`, `gomap bench --frozen` measures hits at about 1.35-1.4x odht's and
-//! misses at 1.0-1.3x (run to run; a miss is the first of a hit's two misses, so the index
-//! below is its whole story); at 1M both are level. `cargo run --release -p gomap-cli
+//! At 10M `u64 -> u64`, `gomap bench --frozen` measures hits at about 1.3x odht's (1.4x in
+//! version 2) and misses at 1.0-1.3x (run to run; a miss is the first of a hit's two misses,
+//! so the index below is its whole story); at 1M both are about level. `cargo run --release -p gomap-cli
 //! --example frozen_probe` takes the difference apart (one process, interleaved, 1M shuffled
 //! present keys; the figures are in `docs/PERFORMANCE.md`'s frozen section):
 //! - **The loop is window-bound.** Each lookup waits on two dependent cache misses, so what
