@@ -189,7 +189,19 @@ fn regression_every_tag_full_and_no_empty_rest_terminates() {
 
 #[test]
 fn regression_a_cyclic_overflow_chain_terminates() {
-    let mut m = u64_map(scaled(400_000) as u64);
+    // Random keys, so that some chains overflow (an arithmetic progression of keys, as in
+    // `u64_map`, spreads over the chains too evenly for that under the multiplicative hash).
+    let mix = |i: u64| {
+        let mut z = i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut m = FrozenMap::<u64, u64>::build_with(
+        (0..scaled(400_000) as u64).map(|i| (mix(i), i)),
+        &gomap::frozen::Options::with_seed(3),
+    )
+    .unwrap();
     let info = gomap::frozen::info(&m).unwrap();
     assert!(info.overflow_buckets > 0, "the test needs overflow buckets");
     let main = 1usize << info.log2_buckets;

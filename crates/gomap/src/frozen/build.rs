@@ -76,7 +76,7 @@ where
     // Count each chain's entries, then give each chain its run of the entry array.
     let mut start = vec![0u32; main + 1];
     for (ks, _) in &slots {
-        start[(key_hash(ks) & mask) as usize + 1] += 1;
+        start[(key_hash(ks).bits & mask) as usize + 1] += 1;
     }
     let mut overflow = 0usize;
     let mut max_chain = 1usize;
@@ -96,7 +96,7 @@ where
     {
         let mut cursor = start.clone();
         for slot in slots.drain(..) {
-            let b = (key_hash(&slot.0) & mask) as usize;
+            let b = (key_hash(&slot.0).bits & mask) as usize;
             entries[cursor[b] as usize] = slot;
             cursor[b] += 1;
         }
@@ -127,7 +127,7 @@ where
             let bucket = &mut buckets[at];
             bucket.first = U32::new(start[b] + (i * SLOTS) as u32);
             for (j, (ks, _)) in chunk.iter().enumerate() {
-                bucket.tophash[j] = format::tophash(key_hash(ks));
+                bucket.tophash[j] = key_hash(ks).tag;
             }
         }
         if run.is_empty() {
@@ -147,7 +147,7 @@ where
         version: U32::new(format::VERSION),
         endian: format::ENDIAN_MARK.to_ne_bytes(),
         header_len: U32::new(format::HEADER_LEN as u32),
-        hash_id: U32::new(format::HASH_FOLD8_XXH3),
+        hash_id: U32::new(format::HASH_MUL8_XXH3),
         seed: U64::new(seed),
         key_kind: layout.key_kind,
         value_kind: layout.value_kind,

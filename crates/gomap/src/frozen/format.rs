@@ -14,10 +14,11 @@ use super::Error;
 /// The first 8 bytes of every frozen map.
 pub(crate) const MAGIC: [u8; 8] = *b"GOMAPFRZ";
 /// The format version this module writes and reads.
-pub(crate) const VERSION: u32 = 2;
-/// The hash function id of [`key_hash`]: 8-byte keys by [`fold8`], all others by XXH3-64,
-/// both with the file's 64-bit seed. (Id 1, format version 1, was XXH3-64 for every key.)
-pub(crate) const HASH_FOLD8_XXH3: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
+/// The hash function id of [`key_hash`]: 8-byte keys by [`mul8`], all others by XXH3-64,
+/// both with the file's 64-bit seed. (Id 1, format version 1, was XXH3-64 for every key; id 2,
+/// version 2, the two halves of `mul8`'s product xored into one hash.)
+pub(crate) const HASH_MUL8_XXH3: u32 = 3;
 /// What the writer stores as its byte-order mark: this number in its native byte order.
 pub(crate) const ENDIAN_MARK: u32 = 0x0102_0304;
 /// Every section starts at a multiple of this (a cache line; more than any entry alignment
@@ -168,13 +169,34 @@ pub(crate) fn hash(bytes: &[u8], seed: u64) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(bytes, seed)
 }
 
-/// The hash of a key's bytes as the format defines it (hash id [`HASH_FOLD8_XXH3`]): an
-/// 8-byte key by [`fold8`] of its little-endian value, any other by XXH3-64, with the seed.
+/// What a lookup takes from a key's hash: the bits whose low `B` choose its chain, and its tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyHash {
+    /// Chain `bits & (2^B - 1)`.
+    pub(crate) bits: u64,
+    /// The tag stored for the key in its slot.
+    pub(crate) tag: u8,
+}
+
+impl KeyHash {
+    /// A 64-bit hash used whole: its low bits choose the chain, its top byte is the tag.
+    #[inline]
+    fn of_u64(h: u64) -> KeyHash {
+        KeyHash {
+            bits: h,
+            tag: (h >> 56) as u8,
+        }
+    }
+}
+
+/// The hash of a key's bytes as the format defines it (hash id [`HASH_MUL8_XXH3`]): an
+/// 8-byte key by [`mul8`] of its little-endian value, any other by XXH3-64 (low bits the
+/// chain, top byte the tag), with the seed.
 #[inline]
-pub(crate) fn key_hash(bytes: &[u8], seed: u64) -> u64 {
+pub(crate) fn key_hash(bytes: &[u8], seed: u64) -> KeyHash {
     match <[u8; 8]>::try_from(bytes) {
-        Ok(k) => fold8(u64::from_le_bytes(k), seed),
-        Err(_) => hash(bytes, seed),
+        Ok(k) => mul8(u64::from_le_bytes(k), seed),
+        Err(_) => KeyHash::of_u64(hash(bytes, seed)),
     }
 }
 
@@ -204,24 +226,23 @@ pub(crate) fn match_mask(tags: [u8; 8], tag: u8) -> u32 {
     m
 }
 
-/// The stable hash of an 8-byte key (`u64::from_le_bytes`) with the file's seed: the 128-bit
-/// product of `key ^ seed` and [`FOLD_MULTIPLIER`], its two halves xored.
+/// The stable hash of an 8-byte key (`u64::from_le_bytes`) with the file's seed, from the
+/// 128-bit product `p` of `key ^ seed` and [`MUL8_MULTIPLIER`]: the chain from the low bits of
+/// `p`'s high half (bits 64.. of `p`), the tag from the top byte of its low half (bits 56..64).
+/// Both are middle bits of the product, which every bit of the key reaches; the tag is any
+/// value, 0 included (which slots are live comes from the entry counts, the heads' `first`
+/// indices), so a lookup spends no instruction on it beyond a shift.
 #[inline]
-pub(crate) fn fold8(key: u64, seed: u64) -> u64 {
-    let p = ((key ^ seed) as u128) * (FOLD_MULTIPLIER as u128);
-    (p as u64) ^ ((p >> 64) as u64)
+pub(crate) fn mul8(key: u64, seed: u64) -> KeyHash {
+    let p = ((key ^ seed) as u128) * (MUL8_MULTIPLIER as u128);
+    KeyHash {
+        bits: (p >> 64) as u64,
+        tag: ((p as u64) >> 56) as u8,
+    }
 }
 
-/// The odd multiplier of [`fold8`]: `2^64 / phi`.
-pub(crate) const FOLD_MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// A hash's tag: its top byte. Any value, 0 included: which slots are live comes from the
-/// entry counts (the heads' `first` indices), not from the tags, so that a lookup spends no
-/// instruction moving its tag out of a reserved range.
-#[inline]
-pub(crate) fn tophash(hash: u64) -> u8 {
-    (hash >> 56) as u8
-}
+/// The odd multiplier of [`mul8`]: `2^64 / phi`.
+pub(crate) const MUL8_MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// The smallest `B` with `len <= 4 * 2^B`: half of Go's 8 slots per bucket at most, on
 /// average, so that few buckets are full (Go's 6.5 left about 10% of them full at 10M, and a
@@ -278,7 +299,7 @@ pub(crate) fn check_header(bytes: &[u8]) -> Result<RawHeader, Error> {
     if h.header_len.get() as usize != HEADER_LEN {
         return Err(Error::Header("header length"));
     }
-    if h.hash_id.get() != HASH_FOLD8_XXH3 {
+    if h.hash_id.get() != HASH_MUL8_XXH3 {
         return Err(Error::Hash(h.hash_id.get()));
     }
     let layout = Layout::of_header(&h);
@@ -371,32 +392,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fold8_is_the_folded_128_bit_product_of_key_xor_seed() {
+    fn mul8_takes_the_chain_from_the_high_half_and_the_tag_from_the_low_half() {
         // Fixed vectors: the format's hash of 8-byte keys must never change.
-        assert_eq!(fold8(0, 0), 0);
-        assert_eq!(fold8(1, 0), FOLD_MULTIPLIER);
-        assert_eq!(fold8(0, 1), FOLD_MULTIPLIER);
-        let p = (0x0123_4567_89ab_cdefu128 ^ 7) * FOLD_MULTIPLIER as u128;
+        assert_eq!(mul8(0, 0), KeyHash { bits: 0, tag: 0 });
+        assert_eq!(mul8(1, 0), KeyHash { bits: 0, tag: 0x9e });
+        assert_eq!(mul8(0, 1), mul8(1, 0));
+        // (2^64 - 1) * M = (M - 1) * 2^64 + (2^64 - M).
         assert_eq!(
-            fold8(0x0123_4567_89ab_cdef, 7),
-            (p as u64) ^ ((p >> 64) as u64)
+            mul8(u64::MAX, 0),
+            KeyHash {
+                bits: 0x9e37_79b9_7f4a_7c14,
+                tag: 0x61
+            }
         );
+        let p = (0x0123_4567_89ab_cdefu128 ^ 7) * MUL8_MULTIPLIER as u128;
         assert_eq!(
-            fold8(u64::MAX, 0),
-            0x61c8_8646_80b5_83eb ^ 0x9e37_79b9_7f4a_7c14
+            mul8(0x0123_4567_89ab_cdef, 7),
+            KeyHash {
+                bits: (p >> 64) as u64,
+                tag: (p >> 56) as u8
+            }
         );
     }
 
     #[test]
-    fn key_hash_takes_fold8_for_eight_bytes_and_xxh3_otherwise() {
+    fn key_hash_takes_mul8_for_eight_bytes_and_xxh3_otherwise() {
         let seed = 0x5eed;
         let k = 0xfeed_f00d_dead_beefu64;
-        assert_eq!(key_hash(&k.to_le_bytes(), seed), fold8(k, seed));
+        assert_eq!(key_hash(&k.to_le_bytes(), seed), mul8(k, seed));
         for len in [0usize, 1, 7, 9, 16, 100] {
             let bytes = vec![0xa5u8; len];
+            let h = xxhash_rust::xxh3::xxh3_64_with_seed(&bytes, seed);
             assert_eq!(
                 key_hash(&bytes, seed),
-                xxhash_rust::xxh3::xxh3_64_with_seed(&bytes, seed)
+                KeyHash {
+                    bits: h,
+                    tag: (h >> 56) as u8
+                }
             );
         }
     }

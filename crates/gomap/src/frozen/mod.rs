@@ -55,34 +55,49 @@
 //! in-memory default, foldhash, explicitly promises no such stability (its output may change
 //! between versions and differs by platform), and std's SipHash keys are process-random.
 //!
-//! Hash id 2 (format version 2) is, for a key of `s` bytes with seed `seed`:
+//! Hash id 3 (format version 3) is, for a key of `s` bytes with seed `seed`:
 //! - `s == 8`: with `x = u64::from_le_bytes(key) ^ seed` and `p = x as u128 *
-//!   0x9E37_79B9_7F4A_7C15` (`2^64 / phi`), the hash is `(p as u64) ^ ((p >> 64) as u64)`: the
-//!   folded multiply that foldhash and ahash use for integers, written out here so that it can
-//!   never change;
-//! - any other length: **XXH3-64** with `seed`, whose output is fixed by its specification
-//!   (stable since xxHash 0.8.0, with published test vectors) on every platform.
+//!   0x9E37_79B9_7F4A_7C15` (`2^64 / phi`), the key's chain is the low `B` bits of `p >> 64`
+//!   and its tag the top byte of `p as u64` (bits 56..64 of `p`): a 64x64->128 multiply whose
+//!   two halves are used apart, written out here so that it can never change;
+//! - any other length: `h` = **XXH3-64** with `seed`, whose output is fixed by its
+//!   specification (stable since xxHash 0.8.0, with published test vectors) on every platform;
+//!   the chain is the low `B` bits of `h`, the tag its top byte.
 //!
 //! Why two: at 10M entries a lookup costs what the processor can overlap (each waits on two
-//! cache misses), and that is set by the instructions of a lookup. XXH3's 8-byte path is about
-//! 15 instructions (20 as compiled) of a lookup's 50; the folded multiply is 4 (the
-//! measurements are in `docs/PERFORMANCE.md`'s frozen section). The folded multiply is not a bijection, but over a 64-bit seed it
-//! spreads keys that differ in any bits over both halves (the low half carries the low bits
-//! up, the high half carries every bit down), which is what a bucket index (low bits) and a
-//! tag (top byte) need; strings and other sizes keep XXH3. Ids other than 2 are refused.
+//! cache misses), and that is set by the instructions of a lookup, about 1 ns each at 10M here
+//! (see "Lookup cost" below). XXH3's 8-byte path is about 15 instructions (20 as compiled);
+//! the multiply is 3 (a move, the xor with the seed, the multiply) plus the tag's shift. Both
+//! halves are middle bits of the product, which every bit of the key reaches (bit `i` of `x`
+//! moves bits `i..` of `p`; the high half takes the carries of all of them), so keys that
+//! differ in any bits reach chains and tags alike (with the resonances below); strings and
+//! other sizes keep XXH3.
+//! Version 2 (hash id 2) xored the two halves into one hash first, as foldhash does: two more
+//! instructions on every lookup, measured at 2-11% of a hit (`docs/PERFORMANCE.md`). Ids other
+//! than 3 are refused.
+//!
+//! A single multiply has resonances: key families `i << s` for which the product's chain bits
+//! fall on a poorly spread sequence. Measured at 200K keys (any seed: the seed's xor does not
+//! move them): multiples of 2^31..2^35 use ~14% of the heads (chains of up to 4 buckets) in
+//! versions 2 and 3 alike, multiples of 2^6 overflow 2.7% of the heads in version 3 (0.1% in
+//! version 2, whose low-shift families instead overflow like random keys, ~0.4%, where version
+//! 3 overflows none). Such files are slower, never wrong: lookups stay bounded and exact
+//! (`tests/frozen.rs` checks both kinds of family). A hash without them costs a second mixing
+//! round on every lookup (XXH3's 8-byte path is one), which at 10M is about 1 ns per
+//! instruction.
 //! The seed is random per build unless [`Options::seed`] fixes it (for reproducible files).
 //!
-//! # The format (version 2)
+//! # The format (version 3)
 //! All integers little-endian; every offset is relative to the start of the file; every
 //! section starts at a multiple of 64 bytes, zero-padded.
 //!
 //! | offset | field | |
 //! |---|---|---|
 //! | 0 | magic | `b"GOMAPFRZ"` |
-//! | 8 | version: u32 | 2 |
+//! | 8 | version: u32 | 3 |
 //! | 12 | byte-order mark: 4 bytes | `0x01020304` in the writer's byte order (the order of fixed-size items) |
 //! | 16 | header length: u32 | 152 |
-//! | 20 | hash id: u32 | 2 = the hash above |
+//! | 20 | hash id: u32 | 3 = the hash above |
 //! | 24 | seed: u64 | |
 //! | 32 | key kind, value kind, B, 0: u8 x 4 | kind 1 = fixed, 2 = str, 3 = bytes; B is the smallest with `entries <= 4 * 2^B` |
 //! | 36 | key size, key align, value size, value align, pair size, value offset: u32 x 6 | the layout fingerprint; a str/bytes slot is a span (8 bytes, align 1) |
@@ -113,8 +128,47 @@
 //! A file written on a big-endian machine keeps its structure readable (it is little-endian
 //! everywhere), but its fixed-size items are in the writer's order: reading one with a fixed
 //! key or value type fails with [`Error::ForeignEndian`]; `str`/`[u8]` maps read anywhere.
-//! Version 1 files (XXH3 for every key, tags moved out of 0..=4) are refused with
-//! [`Error::Version`]: rebuild them from their source.
+//! Version 1 files (XXH3 for every key, tags moved out of 0..=4) and version 2 files (the
+//! 8-byte hash's halves xored) are refused with [`Error::Version`]: rebuild them from their
+//! source. (Version 3 changed only the hash of 8-byte keys; the layout is version 2's.)
+//!
+//! # Lookup cost at 10M entries, and why hits trail odht's (measured)
+//! At 10M `u64 -> u64`, `gomap bench --frozen` measures hits at about 1.3x odht's (1.4x in
+//! version 2) and misses at 1.0-1.3x (run to run; a miss is the first of a hit's two misses,
+//! so the index below is its whole story); at 1M both are about level. `cargo run --release -p gomap-cli
+//! --example frozen_probe` takes the difference apart (one process, interleaved, 1M shuffled
+//! present keys; the figures are in `docs/PERFORMANCE.md`'s frozen section):
+//! - **The loop is window-bound.** Each lookup waits on two dependent cache misses, so what
+//!   sets its cost is how many lookups the core keeps in flight, its reorder window divided by
+//!   the instructions of a lookup: eight independent ALU instructions added to odht's loop
+//!   cost it 8 ns (31 -> 39 ns), about 1 ns per instruction. Our hit path, as compiled in the
+//!   bench loop, is 31 instructions (33 in version 2), odht's 28.
+//! - **The hash.** odht's FxHash of an 8-byte key is one 32-bit multiply. Version 2's folded
+//!   multiply in its place cost odht 2 ns at 10M (2.4 at 1M, 1.6 at 100K); version 3 uses the
+//!   product's halves apart (two instructions fewer), which moved our hits from 1.38x to 1.35x
+//!   odht's at 10M, 1.05x to 0.97x at 1M and 1.54x to 1.37x at 100K (three alternating runs
+//!   each). FxHash itself is out of the question: its 32-bit result is the low half of
+//!   `key * K`, which depends on the key's low 32 bits only (keys that differ above bit 31 all
+//!   collide), and a file format for any keys cannot take that.
+//! - **The first miss's working set.** The L3 available here is about 16-20 MB (dependent-load
+//!   latency: 44 ns at 8 MB, 74 ns at 16 MB, 135 ns at 24 MB, 183 ns at 64 MB). odht's first
+//!   load is into its control bytes, one per slot: 16.8 MB at 10M, mostly cache-resident. Ours
+//!   is into the bucket records, 16 bytes per 2.4 entries at 10M (`B` rounds 10M / 4 up to
+//!   2^22 heads): 67 MB, so it goes to DRAM. odht at a 40% load factor (33.6 MB of control
+//!   bytes, and twice the entries, so part of it is its second miss): +7 ns. Halving our
+//!   records (at most 8 entries per head bucket, 33 MB) changed nothing: still past the L3,
+//!   and more overflow.
+//!
+//! Together (the hash, the other extra instructions, the index about +7 ns) these account for
+//! the measured gap (+12 ns in version 2). Closing the rest needs an index of about 1.6 bytes
+//! per entry, which 16-byte records of 8 slots cannot give (they would need 10 entries per
+//! bucket): a record with more slots and a non-power-of-two bucket count. A first, untuned
+//! prototype of that (`gomap-cli`'s `frozen_wide_bucket_prototype` example: 11 tags, a count
+//! byte and `first` in 16 bytes; the bucket by a 128-bit `mulhi`; a full bucket spilling into
+//! the next; a 19 MB index at 10M) measured hits at 1.1x odht's and misses at 1.2-1.5x: the
+//! smaller index is paid back in instructions (the range reduction, the spill test) and in
+//! spills, so the layout stays as it is. Transparent huge pages speed both tables up alike
+//! (they are not the difference).
 //!
 //! # Building
 //! [`FrozenMap::build`] (to an [`AlignedBytes`]), [`FrozenMap::write`] (to any `Write`), and
@@ -319,8 +373,8 @@ impl<'a, K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'a, K, V> {
             return None;
         }
         let hash = format::key_hash(key, self.info.seed);
-        let top = format::tophash(hash);
-        let bucket = self.buckets.get((hash & self.mask) as usize)?;
+        let top = hash.tag;
+        let bucket = self.buckets.get((hash.bits & self.mask) as usize)?;
         let m = format::match_mask(bucket.tophash, top);
         if m != 0 {
             let j = m.trailing_zeros() as usize;

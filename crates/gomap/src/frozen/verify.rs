@@ -82,10 +82,10 @@ impl<K: Item + ?Sized, V: Item + ?Sized> FrozenMap<'_, K, V> {
                         return Err(corrupt("value span outside the arena or not UTF-8", idx));
                     }
                     let hash = format::key_hash(key, seed);
-                    if (hash & self.mask) as usize != b {
+                    if (hash.bits & self.mask) as usize != b {
                         return Err(corrupt("key in another key's chain", idx));
                     }
-                    if format::tophash(hash) != tag {
+                    if hash.tag != tag {
                         return Err(corrupt("tag does not match the key's hash", idx));
                     }
                     if prev_key.is_some_and(|p| p >= key) {
