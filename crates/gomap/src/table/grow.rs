@@ -14,8 +14,10 @@
 //! unit is evacuated: it is initialised right then (the new array is allocated uninitialised, so
 //! starting a grow is O(1)), and entries fill it densely, in order.
 //!
-//! Every write while growing evacuates the unit holding its key and then the unit at `nevacuate`,
-//! so a grow finishes within `units` writes (at most the old bucket count). Load-triggered grows
+//! Every write while growing evacuates the next two units in order (at `nevacuate`), so a grow
+//! finishes within `units / 2` writes (at most half the old bucket count). A write whose key's
+//! old chain has not moved goes into that chain (`RawTable::write_head`); Go instead evacuates
+//! the unit holding the key first, a random chain whose cache misses cost more than the sweep. Load-triggered grows
 //! are Go's: double past 6.5 entries per bucket, same size when overflow buckets pile up.
 //! [`RawTable::try_reserve`] grows straight to the size it needs (up to 64x in one grow) and
 //! [`RawTable::shrink_to`] shrinks in steps of up to 64x, each step incremental.
@@ -146,38 +148,53 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         Ok(())
     }
 
-    /// Before a write of `hash`: Go's `growWork` (evacuate the unit holding the key, then the
-    /// unit at `nevacuate`), the next step of a pending shrink, or handing back a piece of a
-    /// retired array. Free when there is no growth state.
+    /// Before a write: the grow work (two units at `nevacuate`, see [`grow_work`](Self::grow_work)),
+    /// the next step of a pending shrink, or handing back a piece of a retired array. Free when
+    /// there is no growth state.
     #[inline(always)]
-    pub(super) fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+    pub(super) fn prepare_write(&mut self, hasher: &impl Fn(&K) -> u64) {
         if self.core.growth.is_some() {
-            self.write_work(hash, hasher);
+            self.write_work(hasher);
         }
     }
 
     /// Out of line: a write pays a call only while growth state exists.
     #[inline(never)]
-    fn write_work(&mut self, hash: u64, hasher: DynHasher<'_, K>) {
+    fn write_work(&mut self, hasher: DynHasher<'_, K>) {
         if self.is_growing() {
-            self.grow_work(hash, hasher);
+            self.grow_work(hasher);
         } else if self.queued_shrink().is_some() {
             self.continue_shrink();
             if self.is_growing() {
-                self.grow_work(hash, hasher);
+                self.grow_work(hasher);
             }
         }
         self.retire_step();
         self.drop_idle_growth();
     }
 
-    /// Evacuates the unit holding `hash`'s old chain, then the unit at `nevacuate`.
-    pub(super) fn grow_work(&mut self, hash: u64, hasher: DynHasher<'_, K>) {
-        let unit = hash as usize & (self.old_count() - 1) & (self.units() - 1);
-        self.evacuate(unit, hasher);
+    /// Evacuates the unit at `nevacuate`, twice (two units, in order).
+    ///
+    /// Go's `growWork` evacuates the unit the write goes to and then one at `nevacuate`, because
+    /// Go writes into the new array only. gomap writes a key whose old chain has not moved into
+    /// that old chain (`RawTable::write_head`), which moves with it later, so the write needs no
+    /// evacuation of its own and both units come from the in-order sweep. Measured: the unit of
+    /// a random key is a random old chain and two random destinations, ~8 cache lines that miss
+    /// at 1M entries and more; the sweep reads and writes its arrays in order, which the
+    /// hardware prefetchers follow (DESIGN.md section 3).
+    pub(super) fn grow_work(&mut self, hasher: DynHasher<'_, K>) {
+        self.evacuate(self.g().nevacuate, hasher);
         if self.is_growing() {
             self.evacuate(self.g().nevacuate, hasher);
         }
+    }
+
+    /// Evacuates the unit holding `hash`'s old chain (growing only): Go's first step of
+    /// `growWork`, which gomap takes only for an insert whose unmoved old chain is full (see
+    /// `RawTable::write_head`).
+    pub(super) fn evacuate_chain_of(&mut self, hash: u64, hasher: DynHasher<'_, K>) {
+        let unit = hash as usize & (self.old_count() - 1) & (self.units() - 1);
+        self.evacuate(unit, hasher);
     }
 
     /// Evacuates every unit that has not moved yet, including further steps of a pending
