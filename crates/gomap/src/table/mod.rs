@@ -121,9 +121,10 @@ const fn empty_tags() -> *mut u64 {
     (&raw const EMPTY_ARRAY).cast::<u64>().cast_mut()
 }
 
-/// Tables whose slot array is at least this large have lookups prefetch a bucket's slot lines
-/// while its tags load, so the two loads overlap: below it the slots fit in L2 and the
+/// Tables whose slot array is at least this large have inserts and removals prefetch a bucket's
+/// slot lines while its tags load, so the two loads overlap: below it the slots fit in L2 and the
 /// prefetches are extra instructions (measured with the old layout; rechecked in DESIGN.md).
+/// Plain lookups do not (see `find`): for a miss the lines are wasted traffic.
 const PREFETCH_MIN_BYTES: usize = 256 << 10;
 
 /// Where a new entry goes: a free slot of the target chain.
@@ -611,10 +612,12 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         }
         // Two paths rather than one merged head: a head that comes back from an out-of-line
         // call is spilled to the stack (measured: 55 -> 45 instructions per hit at 1K).
+        // No slot prefetch here (removals and inserts have one): a lookup may well miss, and for
+        // a miss the slot lines are wasted memory traffic. Measured in one `gomap bench` run per
+        // variant over hits and misses of u64 and String keys at 1M and 10M (8 cells), gomap /
+        // hashbrown geomean: 1.56 prefetching both slot lines, 1.35 the first only, 1.23 none
+        // (10M u64 misses 3.05x -> 1.75x; hits moved within noise). DESIGN.md section 8.
         let head = self.head_for(hash);
-        if self.prefetches() {
-            head.prefetch_slots();
-        }
         // SAFETY: the current array's chains are initialised when nothing is growing.
         unsafe { search(head, tophash(hash), eq) }
     }
@@ -623,9 +626,6 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     #[inline(never)]
     fn find_growing(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Position<K, V>> {
         let head = self.lookup_head_growing(hash);
-        if self.prefetches() {
-            head.prefetch_slots();
-        }
         // SAFETY: `lookup_head_growing` gives the initialised head of the chain holding `hash`.
         unsafe { search(head, tophash(hash), eq) }
     }
@@ -643,6 +643,10 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
     ) -> Option<Position<K, V>> {
         debug_assert!(self.core.len > 0, "callers skip empty tables");
         self.prepare_write(&hasher);
+        if self.prefetches() {
+            // A removal is mostly of a present key: all its slot lines are worth loading.
+            self.lookup_head(hash).prefetch_slots();
+        }
         self.find(hash, eq)
     }
 
