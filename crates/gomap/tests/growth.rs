@@ -357,7 +357,10 @@ fn a_doubling_grow_takes_between_a_third_and_half_of_the_old_bucket_count_in_ins
             map.insert(next, next);
             writes += 1;
         }
-        assert!(writes <= old.div_ceil(2), "{writes} writes for {old} old buckets");
+        assert!(
+            writes <= old.div_ceil(2),
+            "{writes} writes for {old} old buckets"
+        );
         assert!(3 * writes >= old, "{writes} writes for {old} old buckets");
         checked += 1;
     }
