@@ -335,7 +335,9 @@ fn lookups_find_every_key_at_every_step_of_a_grow() {
 }
 
 #[test]
-fn a_doubling_grow_takes_between_half_and_all_of_the_old_bucket_count_in_inserts() {
+fn a_doubling_grow_takes_between_a_third_and_half_of_the_old_bucket_count_in_inserts() {
+    // Each write moves the next two old chains in order, plus (rarely) the full old chain its key
+    // goes to: between 2 and 3 chains per write (DESIGN.md section 3).
     let mut map = Map::new();
     let mut next = 0u64;
     let mut checked = 0;
@@ -355,8 +357,11 @@ fn a_doubling_grow_takes_between_half_and_all_of_the_old_bucket_count_in_inserts
             map.insert(next, next);
             writes += 1;
         }
-        assert!(writes <= old, "{writes} writes for {old} old buckets");
-        assert!(2 * writes >= old, "{writes} writes for {old} old buckets");
+        assert!(
+            writes <= old.div_ceil(2),
+            "{writes} writes for {old} old buckets"
+        );
+        assert!(3 * writes >= old, "{writes} writes for {old} old buckets");
         checked += 1;
     }
 }

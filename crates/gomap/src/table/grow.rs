@@ -14,8 +14,10 @@
 //! unit is evacuated: it is initialised right then (the new array is allocated uninitialised, so
 //! starting a grow is O(1)), and entries fill it densely, in order.
 //!
-//! Every write while growing evacuates the unit holding its key and then the unit at `nevacuate`,
-//! so a grow finishes within `units` writes (at most the old bucket count). Load-triggered grows
+//! Every write while growing evacuates the next two units in order (at `nevacuate`), so a grow
+//! finishes within `units / 2` writes (at most half the old bucket count). A write whose key's
+//! old chain has not moved goes into that chain (`RawTable::write_head`); Go instead evacuates
+//! the unit holding the key first, a random chain whose cache misses cost more than the sweep. Load-triggered grows
 //! are Go's: double past 6.5 entries per bucket, same size when overflow buckets pile up.
 //! [`RawTable::try_reserve`] grows straight to the size it needs (up to 64x in one grow) and
 //! [`RawTable::shrink_to`] shrinks in steps of up to 64x, each step incremental.
@@ -69,7 +71,7 @@ const MIN_RELEASE: usize = 1 << 20;
 /// The hasher as the growth code takes it.
 pub(crate) type DynHasher<'a, K> = &'a dyn Fn(&K) -> u64;
 
-// The doubling path of `evacuate_unit_with` computes the mark as `EVACUATED_X + d`.
+// The doubling paths compute the mark as `EVACUATED_X + d`.
 const _: () = assert!(EVACUATED_Y == EVACUATED_X + 1);
 impl<K, V, A: Allocator> RawTable<K, V, A> {
     fn g(&self) -> &Growth {
@@ -146,38 +148,53 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
         Ok(())
     }
 
-    /// Before a write of `hash`: Go's `growWork` (evacuate the unit holding the key, then the
-    /// unit at `nevacuate`), the next step of a pending shrink, or handing back a piece of a
-    /// retired array. Free when there is no growth state.
+    /// Before a write: the grow work (two units at `nevacuate`, see [`grow_work`](Self::grow_work)),
+    /// the next step of a pending shrink, or handing back a piece of a retired array. Free when
+    /// there is no growth state.
     #[inline(always)]
-    pub(super) fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+    pub(super) fn prepare_write(&mut self, hasher: &impl Fn(&K) -> u64) {
         if self.core.growth.is_some() {
-            self.write_work(hash, hasher);
+            self.write_work(hasher);
         }
     }
 
     /// Out of line: a write pays a call only while growth state exists.
     #[inline(never)]
-    fn write_work(&mut self, hash: u64, hasher: DynHasher<'_, K>) {
+    fn write_work(&mut self, hasher: DynHasher<'_, K>) {
         if self.is_growing() {
-            self.grow_work(hash, hasher);
+            self.grow_work(hasher);
         } else if self.queued_shrink().is_some() {
             self.continue_shrink();
             if self.is_growing() {
-                self.grow_work(hash, hasher);
+                self.grow_work(hasher);
             }
         }
         self.retire_step();
         self.drop_idle_growth();
     }
 
-    /// Evacuates the unit holding `hash`'s old chain, then the unit at `nevacuate`.
-    pub(super) fn grow_work(&mut self, hash: u64, hasher: DynHasher<'_, K>) {
-        let unit = hash as usize & (self.old_count() - 1) & (self.units() - 1);
-        self.evacuate(unit, hasher);
+    /// Evacuates the unit at `nevacuate`, twice (two units, in order).
+    ///
+    /// Go's `growWork` evacuates the unit the write goes to and then one at `nevacuate`, because
+    /// Go writes into the new array only. gomap writes a key whose old chain has not moved into
+    /// that old chain (`RawTable::write_head`), which moves with it later, so the write needs no
+    /// evacuation of its own and both units come from the in-order sweep. Measured: the unit of
+    /// a random key is a random old chain and two random destinations, ~8 cache lines that miss
+    /// at 1M entries and more; the sweep reads and writes its arrays in order, which the
+    /// hardware prefetchers follow (DESIGN.md section 3).
+    pub(super) fn grow_work(&mut self, hasher: DynHasher<'_, K>) {
+        self.evacuate(self.g().nevacuate, hasher);
         if self.is_growing() {
             self.evacuate(self.g().nevacuate, hasher);
         }
+    }
+
+    /// Evacuates the unit holding `hash`'s old chain (growing only): Go's first step of
+    /// `growWork`, which gomap takes only for an insert whose unmoved old chain is full (see
+    /// `RawTable::write_head`).
+    pub(super) fn evacuate_chain_of(&mut self, hash: u64, hasher: DynHasher<'_, K>) {
+        let unit = hash as usize & (self.old_count() - 1) & (self.units() - 1);
+        self.evacuate(unit, hasher);
     }
 
     /// Evacuates every unit that has not moved yet, including further steps of a pending
@@ -237,16 +254,115 @@ impl<K, V, A: Allocator> RawTable<K, V, A> {
 
     /// Evacuates unit `u`, with room for `N` destination cursors on the stack (2 covers
     /// doubling, same-size and shrinking grows; reserve's larger steps take 64).
-    #[inline(never)]
     fn evacuate_unit(&mut self, u: usize, hasher: DynHasher<'_, K>) {
-        if self.b() <= self.old_b() + 1 {
+        let (b, old_b) = (self.b(), self.old_b());
+        if b == old_b + 1 {
+            self.evacuate_doubling(u, hasher);
+        } else if b <= old_b + 1 {
             self.evacuate_unit_with::<2>(u, hasher);
         } else {
             self.evacuate_unit_with::<{ 1 << MAX_STEP }>(u, hasher);
         }
     }
 
-    #[inline(always)]
+    /// Evacuates old chain `u` of a doubling grow into new buckets `u` (X) and `u + 2^old_b`
+    /// (Y): what every load-triggered grow does, so it has its own loop. The two destination
+    /// cursors live in registers, and each entry picks one with masks rather than a branch on its
+    /// hash bit (a coin flip, which as a branch mispredicts half the time). Same commit and
+    /// rollback as [`evacuate_unit_with`](Self::evacuate_unit_with).
+    #[inline(never)]
+    fn evacuate_doubling(&mut self, u: usize, hasher: DynHasher<'_, K>) {
+        let arrays = self.arrays();
+        let old_b = arrays.old_b;
+        debug_assert!(arrays.b == old_b + 1 && u < 1usize << old_b);
+        let x = arrays.cur_bucket(u);
+        let y = arrays.cur_bucket(u + (1usize << old_b));
+        // SAFETY: both are allocated buckets of the current array; this unit alone feeds them
+        // and has not moved, so they are not initialised yet.
+        unsafe {
+            x.init();
+            y.init();
+        }
+        // The guard lives in this block and is dropped in place at its end (a `drop(guard)`
+        // would copy it into the call).
+        let moved_overflow = {
+            let mut guard = Rollback {
+                table: self,
+                unit: u,
+                log: TagLog::new(),
+                armed: true,
+            };
+            // Each cursor: the bucket being filled, its slots used, and their tags so far (written
+            // as one word when the bucket is full or the unit is done).
+            let (mut xb, mut xn, mut xt) = (x, 0usize, 0u64);
+            let (mut yb, mut yn, mut yt) = (y, 0usize, 0u64);
+            let mut bucket = arrays.old_bucket(u);
+            let mut moved_overflow = 0usize;
+            loop {
+                // SAFETY: `bucket` is in the initialised old chain `u`, which has not moved; live
+                // slots hold entries; the cursors point at fresh, initialised buckets whose slots
+                // below the cursor's count are the only ones written.
+                unsafe {
+                    let word = bucket.tag_word();
+                    // One byte per slot: 1 where the entry went to Y.
+                    let mut to_y = 0u64;
+                    for s in match_live(word) {
+                        let top = word >> (8 * s) & 0xff;
+                        let d = (hasher(&*bucket.key(s)) >> old_b) as usize & 1;
+                        let mut n = if d == 0 { xn } else { yn };
+                        if n == BUCKET_SLOTS {
+                            // The chosen destination is full: chain an overflow block (rare).
+                            if d == 0 {
+                                xb.set_tag_word(xt);
+                                xb = guard.table.link_overflow(xb);
+                                (xn, xt) = (0, 0);
+                            } else {
+                                yb.set_tag_word(yt);
+                                yb = guard.table.link_overflow(yb);
+                                (yn, yt) = (0, 0);
+                            }
+                            n = 0;
+                        }
+                        let dest = if d == 0 { xb } else { yb };
+                        dest.copy_slot_from(n, bucket, s);
+                        let y_mask = (d as u64).wrapping_neg();
+                        let tag = top << (8 * n);
+                        xt |= tag & !y_mask;
+                        yt |= tag & y_mask;
+                        xn += 1 - d;
+                        yn += d;
+                        to_y |= (d as u64) << (8 * s);
+                    }
+                    // Live slots become EVACUATED_X or EVACUATED_Y (X + 1), the others
+                    // EVACUATED_EMPTY; one store for the word.
+                    let live = generic::match_live(word).0 >> 7;
+                    let marks = live * EVACUATED_X as u64
+                        + to_y
+                        + (!live.wrapping_mul(0xff) & u64::from_ne_bytes([EVACUATED_EMPTY; 8]));
+                    guard.log.push(word, &guard.table.alloc);
+                    bucket.set_tag_word(marks);
+                    bucket = bucket.overflow();
+                    if bucket.is_null() {
+                        break;
+                    }
+                    moved_overflow += 1;
+                }
+            }
+            // SAFETY: both cursors' buckets are initialised; their first `xn` / `yn` slots were
+            // written.
+            unsafe {
+                xb.set_tag_word(xt);
+                yb.set_tag_word(yt);
+            }
+            guard.armed = false;
+            moved_overflow
+        };
+        // Commit, as in `evacuate_unit_with`.
+        // SAFETY: the old array is live and its chain linked these blocks.
+        unsafe { forget_overflow(arrays.old, moved_overflow) };
+    }
+
+    #[inline(never)]
     fn evacuate_unit_with<const N: usize>(&mut self, u: usize, hasher: DynHasher<'_, K>) {
         let ((src0, nsrc, src_stride), (dst0, ndst, dst_stride)) = self.unit_shape(u);
         debug_assert!(ndst <= N);
