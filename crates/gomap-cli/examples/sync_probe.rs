@@ -185,8 +185,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let n: u64 = args.next().map_or(1_000_000, |a| a.parse().expect("N: a number"));
-    let passes: usize = args.next().map_or(5, |a| a.parse().expect("PASSES: a number"));
+    let n: u64 = args
+        .next()
+        .map_or(1_000_000, |a| a.parse().expect("N: a number"));
+    let passes: usize = args
+        .next()
+        .map_or(5, |a| a.parse().expect("PASSES: a number"));
     let ops = 10_000_000;
 
     let sync: SyncMap<u64, u64, Fold> = SyncMap::default();
