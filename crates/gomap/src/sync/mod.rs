@@ -34,8 +34,8 @@
 //! - **Every new key serialises on one mutex** (golang/go#21035).
 //!
 //! Here the map is split in **shards** by hash (128 per available core, rounded to a power of
-//! two, at most 256), each with one **table** of `(64-bit hash, node pointer)` slots (16 bytes,
-//! linear probing) and a mutex. That many shards, because a shard's lock is held while an
+//! two, at most 256), each with one **table** of 8-byte slots (a 16-bit tag of the hash and the
+//! node's pointer, linear probing) and a mutex. That many shards, because a shard's lock is held while an
 //! insert's first write to a fresh page faults it in (a few microseconds), and a waiter that
 //! goes to sleep costs more: two threads growing a map to 4M keys made 2.1 Mop/s with 8
 //! shards, 3.0 with 64 and 4.9 with 256 (`gomap bench --concurrent --workloads grow`, 2 cores;
@@ -47,8 +47,8 @@
 //!   as they are stored, absent keys never take a lock, and there is no promotion to wait for.
 //! - **Existing keys are updated in place** without a lock: `insert`, `swap`, `remove` and the
 //!   `compare_and_*` methods compare-and-swap the node's value pointer (a remove stores null).
-//! - **New keys are appended in place** by the shard's lock holder: a slot is written once (its
-//!   hash, then its pointer, with release ordering) and never changed, so readers probing the
+//! - **New keys are appended in place** by the shard's lock holder: a slot is written once (one
+//!   word, with release ordering) and never changed, so readers probing the
 //!   same table concurrently see either the empty slot or the whole entry. Reviving a removed
 //!   key's node also takes the lock (it counts as an addition for the table's sizing).
 //! - **Tables are replaced incrementally**, as gomap's own table evacuates: once a table is 5/8

@@ -243,11 +243,12 @@ impl<T: Copy> SegList<T> {
     }
 }
 
-/// The nodes sharing one 64-bit hash in a table: compared with the key outside the lock, and
-/// recounted under it. Almost always none or one (more only on a full 64-bit hash collision).
+/// The nodes whose slots carry one hash's tag in a table: compared with the key outside the
+/// lock, and recounted under it. Almost always none or one (more on a 16-bit tag collision
+/// within one probe, about once in 65536 probed slots).
 pub(crate) struct Cands<K, V> {
     first: Option<NodePtr<K, V>>,
-    /// Any further ones (allocates only on a full-hash collision).
+    /// Any further ones (allocates only on a tag collision).
     more: Vec<NodePtr<K, V>>,
 }
 
@@ -429,8 +430,6 @@ struct Next<K, V> {
     used: usize,
     /// Published-table slots below this one are visited.
     cursor: usize,
-    /// Copies every node as it is (removed ones too) instead of expunging the removed ones.
-    blind: bool,
 }
 
 /// One shard: the published table, the writer state and the live-entry count.
@@ -629,7 +628,8 @@ impl<K, V> Shard<K, V> {
         Located::Absent(Proof { table, cands })
     }
 
-    /// Every node stored with `hash` in `table`, in probe order.
+    /// Every node whose slot carries `hash`'s tag in `table` (every node stored with `hash`, and
+    /// rarely another), in probe order.
     fn candidates(table: &Table<Node<K, V>>, hash: u64) -> Cands<K, V> {
         let mut cands = Cands::none();
         table.find_map(hash, |p| {
@@ -767,17 +767,11 @@ impl<K, V> Shard<K, V> {
             // Live nodes (at most `len`, invariant 5) plus the additions this migration lives
             // through, at no more than 5/8 of the next table.
             let live = (self.live().max(0) as usize).min(w.used);
-            // With few dead nodes (under 1/8 of the used slots) the migration copies every slot
-            // as it is, without reading the node (one cache miss per copy instead of two): the
-            // dead ones are then carried over, still removed, to a later migration.
-            let blind = (w.used - live) * 8 < w.used;
-            let copies = if blind { w.used } else { live };
-            let need = (copies + cap / MIGRATE + 2) * LOAD_DEN / LOAD_NUM + 1;
+            let need = (live + cap / MIGRATE + 2) * LOAD_DEN / LOAD_NUM + 1;
             cold.next = Some(Next {
                 table: Box::new(Table::new(need.next_power_of_two().max(MIN_CAP))),
                 used: 0,
                 cursor: 0,
-                blind,
             });
         }
         self.migrate(w, table, guard);
@@ -791,16 +785,16 @@ impl<K, V> Shard<K, V> {
         let cold = &mut *w.cold;
         let Some(next) = &mut cold.next else { return };
         let end = (next.cursor + MIGRATE).min(table.cap());
+        // The nodes of the next visit's slots start loading now, so that each visit waits for
+        // about one cache miss rather than one per node (a slot holds no hash: the node does).
+        for i in end..(end + MIGRATE).min(table.cap()) {
+            table.prefetch_at(i);
+        }
         while next.cursor < end {
             let p = table.at(next.cursor);
             next.cursor += 1;
             if p.is_null() || tagged(p) {
                 continue; // empty, or added during this migration: already in the next table
-            }
-            if next.blind {
-                next.table.put(table.hash_at(next.cursor - 1), p);
-                next.used += 1;
-                continue;
             }
             // SAFETY: a node of the published table, live (invariant 1); we hold the lock.
             let node = unsafe { &*p };
