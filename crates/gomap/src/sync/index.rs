@@ -255,10 +255,10 @@ impl<P> Table<P> {
         let _ = i;
     }
 
-    /// The first `f(tagged pointer)` that is `Some`, over the slots whose tag is `hash`'s, in
-    /// probe order (ending at the first empty slot): every slot holding `hash`, and once in
-    /// 65536 another one. Lock-free; sees every slot stored before it started, and may see
-    /// later ones.
+    /// The first `f(pointer)` that is `Some`, over the slots whose tag is `hash`'s, in probe
+    /// order (ending at the first empty slot): every slot holding `hash`, and once in 65536
+    /// another one. The pointers are handed over with the owner's tag bit cleared. Lock-free;
+    /// sees every slot stored before it started, and may see later ones.
     #[inline]
     pub(crate) fn find_map<R>(
         &self,
@@ -276,7 +276,7 @@ impl<P> Table<P> {
                 return None;
             }
             if w & !PTR_MASK == tag {
-                if let Some(r) = f((w & PTR_MASK) as usize as *mut P) {
+                if let Some(r) = f((w & PTR_MASK & !(TAG as u64)) as usize as *mut P) {
                     return Some(r);
                 }
             }

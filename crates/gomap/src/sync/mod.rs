@@ -245,7 +245,9 @@ impl<V: PartialEq> PartialEq<V> for Ref<'_, V> {
 /// ```
 pub struct SyncMap<K, V, S = DefaultHashBuilder> {
     shards: Box<[Padded<Shard<K, V>>]>,
+    /// A shard is `fold(hash) >> shift & mask`.
     shift: u32,
+    mask: usize,
     hasher: S,
 }
 
@@ -283,7 +285,8 @@ impl<K, V, S> SyncMap<K, V, S> {
         let shards = (0..count).map(|_| Padded(Shard::new())).collect();
         SyncMap {
             shards,
-            shift: 64 - count.trailing_zeros(),
+            shift: (64 - count.trailing_zeros()).min(63),
+            mask: count - 1,
             hasher,
         }
     }
@@ -348,11 +351,9 @@ impl<K, V, S> SyncMap<K, V, S> {
 
     #[inline]
     fn shard(&self, hash: u64) -> &Shard<K, V> {
-        let i = if self.shift == 64 {
-            0
-        } else {
-            (shard::fold(hash, 0x2545_f491_4f6c_dd1d) >> self.shift) as usize
-        };
+        // The top bits of a second spread of the hash (the table's probe start uses another);
+        // with one shard, `shift` is 63 and the mask 0.
+        let i = (shard::fold(hash, 0x2545_f491_4f6c_dd1d) >> self.shift) as usize & self.mask;
         &self.shards[i].0
     }
 }

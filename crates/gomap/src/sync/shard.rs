@@ -585,7 +585,7 @@ impl<K, V> Shard<K, V> {
         table.find_map(hash, |p| {
             // SAFETY: a published table holds live nodes (invariant 1): a node is freed only by
             // the collector after it was unlinked from the published table, and we are pinned.
-            let n = unsafe { &*untag(p) };
+            let n = unsafe { &*p };
             (key.equivalent(&n.key) && !matches!(n.load(guard), Slot::Expunged)).then_some(n)
         })
     }
@@ -599,13 +599,24 @@ impl<K, V> Shard<K, V> {
         V: 'g,
         Q: ?Sized + Equivalent<K>,
     {
-        // An expunged node may be found first by `find`'s key test and then turn expunged
-        // before the load below; expunged is "removed" for a reader too (the key is absent in
-        // between the removal and any new node), so answering absent is linearizable.
-        match Self::find(self.table(guard), hash, key, guard)?.load(guard) {
-            Slot::Present(v, _) => Some(v),
-            Slot::Removed | Slot::Expunged => None,
-        }
+        // One probe and one load of the value pointer: an expunged node is passed over (a newer
+        // node of the key may follow it in the probe), a removed one ends the lookup (a key has
+        // at most one node that is not expunged, invariant 4).
+        let table = self.table(guard);
+        table
+            .find_map(hash, |p| {
+                // SAFETY: as in `find`.
+                let n = unsafe { &*p };
+                if !key.equivalent(&n.key) {
+                    return None;
+                }
+                match n.load(guard) {
+                    Slot::Present(v, _) => Some(Some(v)),
+                    Slot::Removed => Some(None),
+                    Slot::Expunged => None,
+                }
+            })
+            .flatten()
     }
 
     /// Finds the node of `key`, lock-free: `Node` (any state but expunged when found), or
@@ -633,7 +644,7 @@ impl<K, V> Shard<K, V> {
     fn candidates(table: &Table<Node<K, V>>, hash: u64) -> Cands<K, V> {
         let mut cands = Cands::none();
         table.find_map(hash, |p| {
-            let p = NodePtr(NonNull::new(untag(p)).expect("stored node pointers are not null"));
+            let p = NodePtr(NonNull::new(p).expect("stored node pointers are not null"));
             match cands.first {
                 None => cands.first = Some(p),
                 Some(_) => cands.more.push(p),
