@@ -237,24 +237,53 @@ impl<P> Table<P> {
     /// dereferences it: a hint.
     #[inline]
     pub(crate) fn prefetch_at(&self, i: usize) {
-        #[cfg(all(target_arch = "x86_64", not(loom)))]
-        {
-            let w = self.slot(i).load(Ordering::Relaxed);
-            // Not for empty slots: a prefetch of an unmapped address may cost a page walk.
-            if w != 0 {
-                // SAFETY: a prefetch reads nothing the program can observe and never faults,
-                // whatever the address (SSE, part of the x86-64 baseline).
-                unsafe {
-                    core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-                        ((w & PTR_MASK) as usize as *const P).cast::<i8>(),
-                    );
-                }
-            }
+        let w = self.slot(i).load(Ordering::Relaxed);
+        // Not for empty slots: a prefetch of an unmapped address may cost a page walk.
+        if w != 0 {
+            prefetch((w & PTR_MASK) as usize as *const u8);
         }
-        #[cfg(not(all(target_arch = "x86_64", not(loom))))]
-        let _ = i;
     }
 
+    /// Where this table's slots are and how many index bits it has, in one word for
+    /// [`prefetch_home`] (the address, and the bits in the top byte; 0 for no slots): a plain
+    /// number that stays harmless after the table is freed.
+    pub(crate) fn hint(&self) -> u64 {
+        let addr = self.slots as usize as u64;
+        if addr == 0 || addr >> 56 != 0 {
+            return 0;
+        }
+        addr | u64::from(64 - self.shift) << 56
+    }
+}
+
+/// Hints the CPU to start loading the home slot of `hash` in the table that `hint` (from
+/// [`Table::hint`], possibly of a table freed since) describes. Reads no memory, so it needs no
+/// pin: readers call it before pinning, so that the slot's cache miss overlaps the pin (whose
+/// locked instruction makes later loads wait) and the previous lookup's misses.
+#[inline]
+pub(crate) fn prefetch_home(hint: u64, hash: u64) {
+    let bits = (hint >> 56) as u32;
+    if bits != 0 {
+        let i = (spread(hash) >> (64 - bits)) as usize;
+        let slots = (hint & ((1 << 56) - 1)) as usize as *const u8;
+        prefetch(slots.wrapping_add(i * size_of::<Slot>()));
+    }
+}
+
+/// Hints the CPU to load the cache line holding `p`. Any address is allowed.
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(all(target_arch = "x86_64", not(loom)))]
+    // SAFETY: a prefetch reads nothing the program can observe and never faults, whatever the
+    // address (SSE, part of the x86-64 baseline).
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(loom))))]
+    let _ = p;
+}
+
+impl<P> Table<P> {
     /// The first `f(pointer)` that is `Some`, over the slots whose tag is `hash`'s, in probe
     /// order (ending at the first empty slot): every slot holding `hash`, and once in 65536
     /// another one. The pointers are handed over with the owner's tag bit cleared. Lock-free;

@@ -39,13 +39,13 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::PoisonError;
 
-use super::prims::{take_ptr, AtomicIsize, AtomicPtr, Mutex, MutexGuard};
+use super::prims::{take_ptr, AtomicIsize, AtomicPtr, AtomicU64, Mutex, MutexGuard};
 
 use crossbeam_epoch::Guard;
 use equivalent::Equivalent;
 
 use super::arena::{Arena, Bump};
-use super::index::{Table, TAG};
+use super::index::{prefetch_home, Table, TAG};
 use std::sync::Arc;
 
 /// Unreachable nodes handed to the collector per locked operation.
@@ -437,12 +437,43 @@ struct Next<K, V> {
 pub(crate) struct Shard<K, V> {
     /// Alone on its cache line: every read loads it, so the lock word and the counter that
     /// writers change must not share its line (they would evict it from the readers' caches).
-    table: Line<AtomicPtr<Table<Node<K, V>>>>,
+    table: Line<Published<K, V>>,
     hot: Hot<K, V>,
     /// Removals: counted lock-free, after the compare-and-swap that removed a value.
     removed: AtomicIsize,
     /// The node memory (shared with the deferred frees still pending).
     arena: Arc<Arena>,
+}
+
+/// The published table, and the where-and-how-big of its slots as a plain number
+/// ([`Table::hint`]) that readers may use before they pin (for a prefetch only).
+struct Published<K, V> {
+    ptr: AtomicPtr<Table<Node<K, V>>>,
+    hint: AtomicU64,
+}
+
+impl<K, V> Published<K, V> {
+    fn new(t: *mut Table<Node<K, V>>) -> Self {
+        // SAFETY: `t` is a fresh table, ours.
+        let hint = unsafe { (*t).hint() };
+        Published {
+            ptr: AtomicPtr::new(t),
+            hint: AtomicU64::new(hint),
+        }
+    }
+
+    fn load(&self, order: Ordering) -> *mut Table<Node<K, V>> {
+        self.ptr.load(order)
+    }
+
+    /// Publishes `t` (under the shard's lock) and returns the table it replaces.
+    fn swap(&self, t: *mut Table<Node<K, V>>) -> *mut Table<Node<K, V>> {
+        // SAFETY: `t` is a live table handed to us by the lock holder.
+        let hint = unsafe { (*t).hint() };
+        let old = self.ptr.swap(t, Ordering::AcqRel);
+        self.hint.store(hint, Ordering::Relaxed);
+        old
+    }
 }
 
 /// A node pointer with the tag bit cleared (byte offsets keep the pointer's provenance).
@@ -515,7 +546,7 @@ unsafe fn defer_free<T>(guard: &Guard, p: *mut T) {
 impl<K, V> Shard<K, V> {
     pub(crate) fn new() -> Self {
         Shard {
-            table: Line(AtomicPtr::new(Box::into_raw(Box::new(Table::new(0))))),
+            table: Line(Published::new(Box::into_raw(Box::new(Table::new(0))))),
             hot: Hot {
                 writer: Mutex::new(Writer {
                     used: 0,
@@ -544,6 +575,13 @@ impl<K, V> Shard<K, V> {
         // which is freed only through the collector after it was replaced (invariant 3), and
         // we are pinned.
         unsafe { &*self.table.load(Ordering::Acquire) }
+    }
+
+    /// Starts loading `hash`'s home slot in the published table, without a pin (a hint: the
+    /// table may be replaced meanwhile; see [`prefetch_home`]).
+    #[inline]
+    pub(crate) fn prefetch_home(&self, hash: u64) {
+        prefetch_home(self.table.hint.load(Ordering::Relaxed), hash);
     }
 
     /// Live entries (clamped: concurrent inserts and removes may pass each other).
@@ -684,7 +722,7 @@ impl<K, V> Shard<K, V> {
             // The first key (or the first after `clear`): publish the smallest table. The empty
             // one held no node, so the proof holds in the new one too.
             let fresh = Box::into_raw(Box::new(Table::new(MIN_CAP)));
-            let old = self.table.swap(fresh, Ordering::AcqRel);
+            let old = self.table.swap(fresh);
             // SAFETY: `old` is unlinked; pinned readers may still probe it (it has no slots),
             // so the collector frees it after them; its drop frees nothing else.
             unsafe { defer_free(guard, old) };
@@ -828,7 +866,7 @@ impl<K, V> Shard<K, V> {
         let Next {
             table: fresh, used, ..
         } = cold.next.take().expect("a migration is running");
-        let old = self.table.swap(Box::into_raw(fresh), Ordering::AcqRel);
+        let old = self.table.swap(Box::into_raw(fresh));
         w.used = used;
         // The old table is unlinked: its expunged nodes are reachable from nothing new.
         cold.retire.append(&mut cold.expunged);
@@ -874,7 +912,7 @@ impl<K, V> Shard<K, V> {
         let fresh = Box::into_raw(Box::new(Table::new(0)));
         let (old, next, expunged_list, retire) = {
             let mut w = self.lock();
-            let old = self.table.swap(fresh, Ordering::AcqRel);
+            let old = self.table.swap(fresh);
             w.used = 0;
             w.busy = false;
             let next = w.cold.next.take();
@@ -922,7 +960,7 @@ impl<K, V> Shard<K, V> {
 
 impl<K, V> Drop for Shard<K, V> {
     fn drop(&mut self) {
-        let table = take_ptr(&mut self.table.0);
+        let table = take_ptr(&mut self.table.0.ptr);
         // Exclusive already (`&mut self`); `lock` rather than `get_mut` works with loom too.
         let mut w = self.lock();
         let w = &mut *w;
