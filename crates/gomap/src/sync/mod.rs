@@ -108,9 +108,14 @@
 //! probing groups of four slots aligned to a line (97 -> 155 ns: coarser home positions
 //! cluster more), a branch-free four-slot window at the home slot (82 -> 116 ns), transparent
 //! huge pages for tables and nodes (78 -> 75 ns, not worth a huge-page fault's stall under a
-//! lock). Not explained yet: a synthetic two-level pointer chase over arrays of the same sizes
-//! (32 MB of slots, 32 MB of nodes, a locked instruction per lookup) costs about 33 ns, and a
-//! hit costs 17 ns at 10K keys, where everything is in cache (gomap's `get`: 6 ns).
+//! lock). Explained since (`examples/sync_probe.rs`, one process): on this VM one dependent
+//! load costs ~37 ns within 4 MiB, ~48 within 16 MiB and ~155-180 ns past 64 MiB, so a hit's two
+//! dependent misses are ~300 ns of latency, and the measured 60-100 ns per lookup is that
+//! latency divided by the lookups the core keeps in flight at once. Throughput then follows
+//! the instructions per lookup (the window) and the table's size (how many slot loads stay in
+//! the L3); a safe-code model of the same path (`model16` there) reproduces the figures, where
+//! the earlier synthetic chase (~20 instructions a lookup, 33 ns) kept far more in flight.
+//! Hence the 8-byte slots (see `index`) and the prefetch of the home slot before the pin.
 //! Because deferred drops may run on another thread and later, keys and values must be
 //! `Send + 'static`.
 //!
