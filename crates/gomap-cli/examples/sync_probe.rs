@@ -9,7 +9,14 @@
 //!   `SyncMap` of that size has, then a 32-byte node holding the key and the value);
 //! - `model8`: the model with 8-byte slots (a 16-bit tag and the node's 48-bit index in one
 //!   word), a layout `SyncMap` does not have;
+//! - `inline32`: the model without the node hop: each shard's table holds 32-byte cells (hash,
+//!   key, value pointer, inline value), probed linearly at the same load, the layout that would
+//!   take Go's entry out of the read path;
+//! - `inline32+pin`: that model with one epoch pin per lookup (`SyncMap::guard`), as a
+//!   `get_cloned` of that layout would pay;
 //! - `hashbrown`: `hashbrown::HashMap::get`, one cache miss per hit, for scale;
+//! - `dashmap`: `dashmap::DashMap::get` (a shard's read lock, then hashbrown's probe), the best
+//!   map on the benchmark's read workload;
 //!
 //! and then the latency of one dependent load over working sets of 4, 16 and 64 MiB (a random
 //! cycle of cache lines). Prints the median of the passes, ns per lookup. The module docs of
@@ -60,6 +67,7 @@ struct Model {
     nodes: Vec<Node>,
     wide: Vec<Vec<(u64, u64)>>,
     packed: Vec<Vec<u64>>,
+    cells: Vec<Vec<Node>>,
     shift: u32,
 }
 
@@ -75,6 +83,18 @@ impl Model {
             nodes: Vec::with_capacity(n as usize),
             wide: vec![vec![(0, 0); cap]; SHARDS],
             packed: vec![vec![0; cap]; SHARDS],
+            cells: (0..SHARDS)
+                .map(|_| {
+                    (0..cap)
+                        .map(|_| Node {
+                            _hash: 0,
+                            key: 0,
+                            _value_ptr: 0,
+                            value: 0,
+                        })
+                        .collect()
+                })
+                .collect(),
             shift,
         };
         for i in 0..n {
@@ -96,6 +116,16 @@ impl Model {
                 j = (j + 1) & (cap - 1);
             }
             m.packed[s][j] = (spread(h) >> 48) << 48 | idx;
+            let mut j = m.home(h);
+            while m.cells[s][j]._value_ptr != 0 {
+                j = (j + 1) & (cap - 1);
+            }
+            m.cells[s][j] = Node {
+                _hash: h,
+                key: k,
+                _value_ptr: 1,
+                value: i,
+            };
         }
         m
     }
@@ -137,6 +167,24 @@ impl Model {
                 if n.key == k {
                     return Some(n.value);
                 }
+            }
+            j = (j + 1) & (t.len() - 1);
+        }
+    }
+}
+
+impl Model {
+    fn get_inline(&self, k: u64) -> Option<u64> {
+        let h = hash(k);
+        let t = &self.cells[(h >> 56) as usize];
+        let mut j = self.home(h);
+        loop {
+            let c = &t[j];
+            if c._value_ptr == 0 {
+                return None;
+            }
+            if c._hash == h && c.key == k {
+                return Some(c.value);
             }
             j = (j + 1) & (t.len() - 1);
         }
@@ -195,13 +243,24 @@ fn main() {
 
     let sync: SyncMap<u64, u64, Fold> = SyncMap::default();
     let mut brown: hashbrown::HashMap<u64, u64, Fold> = hashbrown::HashMap::default();
+    let dash: dashmap::DashMap<u64, u64, Fold> = dashmap::DashMap::default();
     for i in 0..n {
         sync.insert(key(i), i);
         brown.insert(key(i), i);
+        dash.insert(key(i), i);
     }
     let model = Model::new(n);
 
-    let names = ["get_cloned", "get_with", "model16", "model8", "hashbrown"];
+    let names = [
+        "get_cloned",
+        "get_with",
+        "model16",
+        "model8",
+        "inline32",
+        "inline32+pin",
+        "hashbrown",
+        "dashmap",
+    ];
     let mut times = vec![Vec::new(); names.len()];
     for _ in 0..passes {
         times[0].push(time(n, ops, |k| sync.get_cloned(&k)));
@@ -210,7 +269,13 @@ fn main() {
         drop(guard);
         times[2].push(time(n, ops, |k| model.get16(k)));
         times[3].push(time(n, ops, |k| model.get8(k)));
-        times[4].push(time(n, ops, |k| brown.get(&k).copied()));
+        times[4].push(time(n, ops, |k| model.get_inline(k)));
+        times[5].push(time(n, ops, |k| {
+            let _pinned = sync.guard();
+            model.get_inline(k)
+        }));
+        times[6].push(time(n, ops, |k| brown.get(&k).copied()));
+        times[7].push(time(n, ops, |k| dash.get(&k).map(|v| *v)));
     }
     println!("{n} keys, median of {passes} interleaved passes, ns per hit:");
     for (name, t) in names.iter().zip(times) {
