@@ -847,17 +847,20 @@ impl<K, V> Shard<K, V> {
             }
             // SAFETY: a node of the published table, live (invariant 1); we hold the lock.
             let node = unsafe { &*p };
-            // A removed node is expunged. A revival races with this only under the lock, which
-            // we hold; lock-free writers that find the node expunged locate again.
-            match node.cas(ptr::null_mut(), expunged()) {
-                Ok(()) => cold
-                    .expunged
-                    .push(NodePtr(NonNull::new(p).expect("not null"))),
-                Err(found) if found == expunged() => {}
-                Err(_) => {
-                    next.table.put(node.hash, p);
-                    next.used += 1;
-                }
+            // A removed node is expunged, a live one copied. One plain load decides (no locked
+            // instruction per live node, whose misses then overlap): only the lock holder, which
+            // we are, turns a removed node's null into anything (revivals take the lock), so a
+            // null stays null until we store the mark; lock-free writers that find the node
+            // expunged locate again. A live node may be removed right after we look: it is then
+            // copied as a removed node, and the next migration leaves it out.
+            let v = node.value.load(Ordering::Acquire);
+            if v.is_null() {
+                node.value.store(expunged(), Ordering::Release);
+                cold.expunged
+                    .push(NodePtr(NonNull::new(p).expect("not null")));
+            } else if v != expunged() {
+                next.table.put(node.hash, p);
+                next.used += 1;
             }
         }
         if next.cursor < table.cap() {
