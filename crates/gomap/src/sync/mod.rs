@@ -53,7 +53,10 @@
 //!   key's node also takes the lock (it counts as an addition for the table's sizing).
 //! - **Tables are replaced incrementally**, as gomap's own table evacuates: once a table is 5/8
 //!   full (removed nodes included), the next table is allocated (zeroed pages: O(1)) for the live
-//!   entries at 5/8 at most, so it may be smaller, and every addition then visits 8 slots of the
+//!   entries and the migration's additions at half full at most (so that a map whose keys come
+//!   and go at a steady size does not migrate all the time: at 1M keys replaced one by one, 13%
+//!   of shards migrating instead of 52%, an insert and a remove 378 ns instead of 509), so it
+//!   may be smaller, and every addition then visits 8 slots of the
 //!   published table: a live node is copied, a removed one is *expunged* (its value pointer set
 //!   to a mark that writers holding it see, so they look again) and left out. Nodes added
 //!   meanwhile go into both tables. When every slot was visited the next table is published in

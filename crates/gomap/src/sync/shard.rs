@@ -60,9 +60,16 @@ const MIGRATE: usize = 8;
 const MIGRATE: usize = 4;
 
 /// The load that starts a migration, as `LOAD_NUM / LOAD_DEN` of the slots (dead ones
-/// included), and the load the next table is sized for.
+/// included).
 const LOAD_NUM: usize = 5;
 const LOAD_DEN: usize = 8;
+
+/// The next table holds its live nodes and the migration's additions at no more than
+/// `1 / ROOM` of its slots, so that at least an eighth of it is left for additions before the
+/// next migration starts. Sized for 5/8 instead, a map whose keys come and go at a steady size
+/// could land a migration just under the next trigger and migrate all the time (8 slot visits
+/// per addition instead of about 2); a growing map gets the same doubling either way.
+const ROOM: usize = 2;
 
 /// The smallest table.
 #[cfg(not(loom))]
@@ -814,9 +821,9 @@ impl<K, V> Shard<K, V> {
         }
         if cold.next.is_none() && w.used * LOAD_DEN > cap * LOAD_NUM {
             // Live nodes (at most `len`, invariant 5) plus the additions this migration lives
-            // through, at no more than 5/8 of the next table.
+            // through, at no more than half of the next table (see `ROOM`).
             let live = (self.live().max(0) as usize).min(w.used);
-            let need = (live + cap / MIGRATE + 2) * LOAD_DEN / LOAD_NUM + 1;
+            let need = (live + cap / MIGRATE + 2) * ROOM;
             cold.next = Some(Next {
                 table: Box::new(Table::new(need.next_power_of_two().max(MIN_CAP))),
                 used: 0,
