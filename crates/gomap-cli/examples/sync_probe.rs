@@ -14,6 +14,9 @@
 //!   take Go's entry out of the read path;
 //! - `inline32+pin`: that model with one epoch pin per lookup (`SyncMap::guard`), as a
 //!   `get_cloned` of that layout would pay;
+//! - `model8+pin`, `model8+seize`: `SyncMap`'s own layout (`model8`) with one pin per lookup,
+//!   crossbeam-epoch's (a locked instruction) or seize's (with its default `fast-barrier`: a
+//!   compiler fence, the collector paying a `membarrier` system call instead);
 //! - `hashbrown`: `hashbrown::HashMap::get`, one cache miss per hit, for scale;
 //! - `dashmap`: `dashmap::DashMap::get` (a shard's read lock, then hashbrown's probe), the best
 //!   map on the benchmark's read workload;
@@ -250,6 +253,7 @@ fn main() {
         dash.insert(key(i), i);
     }
     let model = Model::new(n);
+    let seize = seize::Collector::new();
 
     let names = [
         "get_cloned",
@@ -258,6 +262,8 @@ fn main() {
         "model8",
         "inline32",
         "inline32+pin",
+        "model8+pin",
+        "model8+seize",
         "hashbrown",
         "dashmap",
     ];
@@ -274,8 +280,16 @@ fn main() {
             let _pinned = sync.guard();
             model.get_inline(k)
         }));
-        times[6].push(time(n, ops, |k| brown.get(&k).copied()));
-        times[7].push(time(n, ops, |k| dash.get(&k).map(|v| *v)));
+        times[6].push(time(n, ops, |k| {
+            let _pinned = sync.guard();
+            model.get8(k)
+        }));
+        times[7].push(time(n, ops, |k| {
+            let _pinned = seize.enter();
+            model.get8(k)
+        }));
+        times[8].push(time(n, ops, |k| brown.get(&k).copied()));
+        times[9].push(time(n, ops, |k| dash.get(&k).map(|v| *v)));
     }
     println!("{n} keys, median of {passes} interleaved passes, ns per hit:");
     for (name, t) in names.iter().zip(times) {

@@ -106,7 +106,15 @@
 //! about 2x slower than theirs at one thread. The node hop is Go's design (the entry that
 //! readers and writers share); removing it would take the key and value cells in the table's
 //! slots, moved into the next table by the migration behind a forwarding mark that writers
-//! follow. That is not built. Tried on the read path and dropped, each measured with a loop of
+//! follow. That is not built; `sync_probe` models it (`inline32`: 32-byte cells with the hash,
+//! key, value pointer and inline value, at the same load). At 1M keys on a 2-core VM whose
+//! dependent load costs ~140 ns past 16 MiB, two runs, ns per hit: `inline32` 58 / 65 without
+//! a pin and 73 / 82 with one crossbeam pin per lookup, against dashmap's `get` 67 / 75 and
+//! `get_cloned` 124 / 124 (the model of today's layout with a pin, `model8+pin`, 121 / 125,
+//! reproduces it). seize's pin (with its `fast-barrier`: a compiler fence on the read side) cost
+//! the same there (`model8+seize` 129 / 123). So with one pin per read, no layout makes a
+//! one-thread read hit here as fast as dashmap's; an inline layout under a held guard
+//! (`get_with`) would be. Tried on the read path and dropped, each measured with a loop of
 //! `get_with` under a held guard at 1M keys against gomap's `HashMap::get` in the same process:
 //! probing groups of four slots aligned to a line (97 -> 155 ns: coarser home positions
 //! cluster more), a branch-free four-slot window at the home slot (82 -> 116 ns), transparent
