@@ -205,6 +205,20 @@ impl<P> Table<P> {
         }
     }
 
+    /// The table's slot memory, to be freed by the caller when it chooses (see
+    /// `Arena::bury`); `None` for a table without slots, or under loom (whose slots are
+    /// atomics in a box, freed here).
+    pub(crate) fn into_mem(self) -> Option<ZeroMem> {
+        #[cfg(not(loom))]
+        {
+            self._mem
+        }
+        #[cfg(loom)]
+        {
+            None
+        }
+    }
+
     /// The number of slots.
     pub(crate) fn cap(&self) -> usize {
         if self.slots.is_null() {

@@ -530,6 +530,32 @@ unsafe fn defer_free_node<K, V>(guard: &Guard, arena: &Arc<Arena>, p: *mut Node<
     unsafe { guard.defer_unchecked(free) };
 }
 
+/// Hands a replaced table to the collector, which buries its slot memory in `arena` (see
+/// `arena`'s docs: freed by a later addition, not by the collector) once no guard pinned now is
+/// left.
+///
+/// # Safety
+/// `t` comes from `Box::into_raw`, is unreachable for any thread that pins after this call, and
+/// is not freed otherwise.
+unsafe fn defer_free_table<K, V>(guard: &Guard, arena: &Arc<Arena>, t: *mut Table<Node<K, V>>) {
+    struct Owned<K, V>(*mut Table<Node<K, V>>, Arc<Arena>);
+    let owned = Owned(t, Arc::clone(arena));
+    let free = move || {
+        let owned = owned;
+        // SAFETY: the collector runs this once, after every guard that could still see the
+        // table is gone; it is a box freed only here (the caller's promise). A table's drop
+        // frees its slot memory only (no node, no user code).
+        let table = unsafe { Box::from_raw(owned.0) };
+        if let Some(mem) = table.into_mem() {
+            owned.1.bury(mem);
+        }
+    };
+    // SAFETY: the closure owns nothing borrowed from the stack (the table holds integers and
+    // pointers, the arena is shared), and the caller promises that the table is unlinked and
+    // freed only here.
+    unsafe { guard.defer_unchecked(free) };
+}
+
 /// Frees a box through the collector, once no guard pinned now is left. A panic in `T`'s drop
 /// is caught there (the panic hook still reports it): it must not unwind through the collector.
 ///
@@ -782,6 +808,7 @@ impl<K, V> Shard<K, V> {
         self.count_added(&mut w, 1);
         self.work(&mut w, table, guard);
         drop(w);
+        self.arena.release_one();
         // SAFETY: just published; freed only through the collector, and we are pinned.
         Ok((unsafe { &*slot }, value_ptr))
     }
@@ -801,6 +828,8 @@ impl<K, V> Shard<K, V> {
         // SAFETY: the published table is stable while we hold the lock (invariant 3).
         let table = unsafe { &*self.table.load(Ordering::Relaxed) };
         self.work(&mut w, table, guard);
+        drop(w);
+        self.arena.release_one();
         Ok(())
     }
 
@@ -881,9 +910,8 @@ impl<K, V> Shard<K, V> {
         // The old table is unlinked: its expunged nodes are reachable from nothing new.
         cold.retire.append(&mut cold.expunged);
         // SAFETY: `old` was the published table and is replaced; readers that still hold it
-        // are pinned, so the collector frees it after them. A table's drop frees only its slot
-        // memory (integers and pointers), so it is `Send + 'static` in effect.
-        unsafe { defer_free(guard, old) };
+        // are pinned, so the collector frees it after them, once.
+        unsafe { defer_free_table(guard, &self.arena, old) };
     }
 
     /// The shard's table figures, read under its lock: (slots, used slots, next table's slots
