@@ -64,6 +64,12 @@ impl Arena {
         self.buried.fetch_add(1, Ordering::Release);
     }
 
+    /// How many tables' memory waits here (for tests).
+    #[cfg(test)]
+    pub(crate) fn buried(&self) -> usize {
+        self.buried.load(Ordering::Relaxed)
+    }
+
     /// Frees one buried table's memory, if any: called after an addition, outside the shard's
     /// lock. O(1) (one `free`, or `munmap` of at most a table), one load when none is buried.
     pub(crate) fn release_one(&self) {
@@ -162,5 +168,25 @@ impl Bump {
         // `p` is the last one and the pointer goes one past the chunk's end, never read).
         self.next = unsafe { p.add(stride) };
         p
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_buried_table_is_freed_by_the_next_release_and_release_without_one_does_nothing() {
+        let arena = Arena::new();
+        arena.release_one();
+        arena.bury(ZeroMem::new(4096, 64));
+        arena.bury(ZeroMem::new(1 << 20, 64));
+        assert_eq!(arena.buried.load(Ordering::Relaxed), 2);
+        arena.release_one();
+        assert_eq!(arena.buried.load(Ordering::Relaxed), 1);
+        arena.release_one();
+        arena.release_one();
+        assert_eq!(arena.buried.load(Ordering::Relaxed), 0);
+        assert!(arena.graves.lock().unwrap().is_empty());
     }
 }

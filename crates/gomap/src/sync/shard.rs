@@ -1044,6 +1044,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_replaced_table_is_buried_by_the_collector_and_freed_by_a_later_addition() {
+        let map: crate::sync::SyncMap<u64, u64> = (0..100_000).map(|i| (i, i)).collect();
+        let buried = |m: &crate::sync::SyncMap<u64, u64>| -> usize {
+            m.shards.iter().map(|s| s.0.arena.buried()).sum()
+        };
+        // The collector runs the deferred frees once no thread (other tests' included) is
+        // pinned in an older epoch: flush until it has.
+        for _ in 0..100_000 {
+            crate::sync::reclaim();
+            if buried(&map) > 0 {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        let before = buried(&map);
+        assert!(
+            before > 0,
+            "growth replaced tables: some wait in their arenas"
+        );
+        // Each addition frees at most one of its shard's; far fewer additions than keys, so
+        // hardly any new migration ends (and buries a table) meanwhile.
+        for i in 100_000..110_000 {
+            map.insert(i, i);
+        }
+        assert!(buried(&map) < before, "additions freed buried tables");
+    }
+
+    #[test]
     fn the_writer_state_shares_one_cache_line_with_the_mutex_and_the_counter() {
         assert_eq!(size_of::<Hot<u64, u64>>(), 64);
         assert_eq!(size_of::<Hot<String, Vec<u8>>>(), 64);
