@@ -17,7 +17,9 @@
 //!   its lock ([`Arena::release_one`]). Shards fill alike, so their migrations end close
 //!   together, and the collector runs a thread's deferred frees 64 at a time: freeing 64
 //!   tables of 128-256 KiB there (each a `munmap`) made single inserts of `gomap bench
-//!   --concurrent`'s grow take 1.1-1.5 ms, at about 3.1M keys.
+//!   --concurrent`'s grow take 1.1-1.5 ms, at about 3.1M keys. A shard that stops adding keeps
+//!   the memory of the tables it replaced last (usually one: each addition frees one) until
+//!   its next additions, or until the map is dropped.
 
 use core::ptr;
 

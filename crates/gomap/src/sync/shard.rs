@@ -21,7 +21,8 @@
 //! 3. **Tables.** A slot of a table is written once, under the lock, and never changed; only the
 //!    lock holder appends, and a table is never more than 3/4 full. The published table is
 //!    replaced only under the lock, by the finished next table, and the old one is handed to
-//!    the collector (its drop frees its slots, never nodes).
+//!    the collector, which buries its slot memory in the arena (never nodes: those are owned
+//!    as invariant 2 says).
 //! 4. **Authority.** A key has at most one node that is not `expunged` in the published table,
 //!    and that node is its state (its value, or null: removed). While a migration runs, every
 //!    node added goes into both tables, tagged in the published one (so the migration does not
