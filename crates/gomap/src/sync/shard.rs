@@ -510,6 +510,19 @@ impl<T> core::ops::Deref for Line<T> {
     }
 }
 
+/// Runs `run(owned)` through the collector, once no guard pinned now is left: the one place
+/// the sync module hands work to `defer_unchecked`. `owned` holds the raw pointers (and shared
+/// handles) that `run` frees.
+///
+/// # Safety
+/// Whatever `owned` points to is unreachable for any thread that pins after this call and is
+/// freed only by `run`, and running `run` on any thread, at any later time, is sound.
+unsafe fn defer<T>(guard: &Guard, owned: T, run: fn(T)) {
+    // SAFETY: the closure owns `owned` and a function pointer, nothing borrowed from the stack;
+    // the caller promises the rest.
+    unsafe { guard.defer_unchecked(move || run(owned)) };
+}
+
 /// Drops a node's contents and returns its slot to the arena, through the collector, once no
 /// guard pinned now is left. A panic in a key's or value's drop is caught there.
 ///
@@ -517,20 +530,17 @@ impl<T> core::ops::Deref for Line<T> {
 /// `p` is a node of `arena`, unreachable for any thread that pins after this call, and freed
 /// only here. `K` and `V` are `Send + 'static`.
 unsafe fn defer_free_node<K, V>(guard: &Guard, arena: &Arc<Arena>, p: *mut Node<K, V>) {
-    struct Owned<K, V>(*mut Node<K, V>, Arc<Arena>);
-    let owned = Owned(p, Arc::clone(arena));
-    let free = move || {
-        let owned = owned;
+    let free = |(p, arena): (*mut Node<K, V>, Arc<Arena>)| {
         // SAFETY: the collector runs this once, after every guard that could still see the
         // node is gone; the node is initialised and dropped only here (the caller's promise).
-        let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(owned.0) }));
+        let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(p) }));
         // SAFETY: the slot belongs to this arena, its contents are dropped, and it is pushed
         // once.
-        unsafe { owned.1.push_free(owned.0.cast()) };
+        unsafe { arena.push_free(p.cast()) };
     };
-    // SAFETY: the closure owns nothing borrowed from the stack, and the caller promises that the
-    // node is unlinked, freed only here, and safe to drop on any thread at any later time.
-    unsafe { guard.defer_unchecked(free) };
+    // SAFETY: the caller promises that the node is unlinked, freed only here, and safe to drop
+    // on any thread at any later time.
+    unsafe { defer(guard, (p, Arc::clone(arena)), free) };
 }
 
 /// Hands a replaced table to the collector, which buries its slot memory in `arena` (see
@@ -541,22 +551,19 @@ unsafe fn defer_free_node<K, V>(guard: &Guard, arena: &Arc<Arena>, p: *mut Node<
 /// `t` comes from `Box::into_raw`, is unreachable for any thread that pins after this call, and
 /// is not freed otherwise.
 unsafe fn defer_free_table<K, V>(guard: &Guard, arena: &Arc<Arena>, t: *mut Table<Node<K, V>>) {
-    struct Owned<K, V>(*mut Table<Node<K, V>>, Arc<Arena>);
-    let owned = Owned(t, Arc::clone(arena));
-    let free = move || {
-        let owned = owned;
+    let free = |(t, arena): (*mut Table<Node<K, V>>, Arc<Arena>)| {
         // SAFETY: the collector runs this once, after every guard that could still see the
         // table is gone; it is a box freed only here (the caller's promise). A table's drop
         // frees its slot memory only (no node, no user code).
-        let table = unsafe { Box::from_raw(owned.0) };
+        let table = unsafe { Box::from_raw(t) };
         if let Some(mem) = table.into_mem() {
-            owned.1.bury(mem);
+            arena.bury(mem);
         }
     };
-    // SAFETY: the closure owns nothing borrowed from the stack (the table holds integers and
-    // pointers, the arena is shared), and the caller promises that the table is unlinked and
-    // freed only here.
-    unsafe { guard.defer_unchecked(free) };
+    // SAFETY: the table holds integers and pointers and the arena is shared, so freeing them
+    // anywhere later is sound; the caller promises that the table is unlinked and freed only
+    // here.
+    unsafe { defer(guard, (t, Arc::clone(arena)), free) };
 }
 
 /// Frees a box through the collector, once no guard pinned now is left. A panic in `T`'s drop
@@ -566,17 +573,14 @@ unsafe fn defer_free_table<K, V>(guard: &Guard, arena: &Arc<Arena>, t: *mut Tabl
 /// `p` comes from `Box::into_raw`, is unreachable for any thread that pins after this call, and
 /// is not freed otherwise. `T: Send + 'static` (so it may be dropped on another thread, later).
 unsafe fn defer_free<T>(guard: &Guard, p: *mut T) {
-    struct Owned<T>(*mut T);
-    let owned = Owned(p);
-    let free = move || {
-        let owned = owned;
+    let free = |p: *mut T| {
         // SAFETY: the collector runs this once, after every guard that could still see `p` is
         // gone; `p` is a box freed only here (the caller's promise).
-        let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(owned.0) })));
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(p) })));
     };
-    // SAFETY: the closure owns nothing borrowed from the stack, and the caller promises that `p`
-    // is unlinked, freed only here, and safe to drop on any thread at any later time.
-    unsafe { guard.defer_unchecked(free) };
+    // SAFETY: the caller promises that `p` is unlinked, freed only here, and safe to drop on
+    // any thread at any later time.
+    unsafe { defer(guard, p, free) };
 }
 
 impl<K, V> Shard<K, V> {
